@@ -1,0 +1,59 @@
+# The two commands of the quick start: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint worker beat bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+# With no settings: SQLite, Celery eager, mail as .eml files under var/mail/.
+# With DATABASE_URL / REDIS_URL: PostgreSQL, and a real worker (with beat) beside the web server.
+run: install
+	@set -e; export DEBUG=$${DEBUG:-1}; \
+	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python manage.py load_demo; \
+	echo; \
+	echo "  Help desk: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"; \
+	echo "  Sign in with any of these, password '$${DEMO_PASSWORD:-helpdesk-demo}':"; \
+	echo "    customer@example.com   provider site admin (Sunshine Early Learning)"; \
+	echo "    colleague@example.com  provider staff, same organisation"; \
+	echo "    payer@example.com      payer (Lone Star Care Plan)"; \
+	echo "    tier1@example.com      Tier I agent on every desk"; \
+	echo "    tier2@example.com      Tier II agent on every desk"; \
+	echo "    admin@example.com      admin (configuration)"; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  echo "  Mail goes out through a Celery worker on $$REDIS_URL."; \
+	  $(BIN)/celery -A helpdesk worker --beat -l info & \
+	  trap 'kill %1 2>/dev/null' EXIT; \
+	else \
+	  echo "  Mail is written to var/mail/*.eml."; \
+	fi; \
+	echo; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A helpdesk worker -l info
+
+beat: install
+	$(BIN)/celery -A helpdesk beat -l info
+
+clean:
+	rm -rf var test-artifacts .pytest_cache .ruff_cache

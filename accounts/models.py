@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: provider staff, agent or admin. The e-mail address is the login."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    language = models.CharField(_("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    is_staff = models.BooleanField(
+        _("admin"), default=False, help_text=_("May sign in to the configuration (Django admin).")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Organization(models.Model):
+    """A provider, agency or payer."""
+
+    class Kind(models.TextChoices):
+        PROVIDER = "provider", _("Provider")
+        PAYER = "payer", _("Payer")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PROVIDER)
+    provider_id = models.CharField(
+        _("provider ID"), max_length=64, unique=True, null=True, blank=True, help_text=_("External ID.")
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+
+    def __str__(self):
+        return self.name
+
+
+class Site(models.Model):
+    """A physical location of an organisation; exactly one is primary."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(is_primary=True), name="site_one_primary"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization} — {self.name}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        SITE_ADMIN = "site_admin", _("Site admin")
+        SITE_MANAGER = "site_manager", _("Site manager")
+        LEAD_DIRECTOR = "lead_director", _("Lead director")
+        STAFF = "staff", _("Staff")
+
+    # These roles see every request of their organisation and may vouch for (approve) requests.
+    VOUCHING_ROLES = (Role.SITE_ADMIN, Role.SITE_MANAGER, Role.LEAD_DIRECTOR)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.STAFF)
+    sites = models.ManyToManyField(Site, blank=True, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")]
+        indexes = [models.Index(fields=["organization", "role"], name="membership_org_role_idx")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization} ({self.get_role_display()})"
+
+    @property
+    def vouches(self) -> bool:
+        return self.role in self.VOUCHING_ROLES

@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from helpdesk.ratelimit import client_ip, posted_email, ratelimit
+
+from .forms import EmailForm, LoginForm, OutboxPasswordResetForm, SignupForm
+from .services import SignupLinkError, signup_link_send, signup_token_read, user_register
+
+BAD_LINK_STATUS = {"invalid": 400, "expired": 410, "used": 410}
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(scope="signup", rate_setting="RATELIMIT_SIGNUP", keys=(client_ip, posted_email))
+def signup(request):
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        signup_link_send(email=form.cleaned_data["email"], language=get_language() or "en")
+        request.session["signup_email"] = form.cleaned_data["email"]
+        return redirect("accounts:signup_sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    # Reads the same whether or not the address has an account.
+    return render(request, "accounts/signup_sent.html", {"email": request.session.get("signup_email", "")})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, token):
+    try:
+        email = signup_token_read(token=token)
+    except SignupLinkError as error:
+        return _bad_link(request, error)
+    form = SignupForm(request.POST or None, email=email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                language=get_language() or "en",
+            )
+        except SignupLinkError as error:
+            return _bad_link(request, error)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect("portal:home")
+    return render(request, "accounts/signup_confirm.html", {"form": form, "email": email})
+
+
+def _bad_link(request, error):
+    return render(
+        request,
+        "accounts/signup_link_invalid.html",
+        {"reason": error.reason},
+        status=BAD_LINK_STATUS[error.reason],
+    )
+
+
+@method_decorator(
+    ratelimit(scope="login", rate_setting="RATELIMIT_LOGIN", keys=(client_ip, posted_email)), name="dispatch"
+)
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@method_decorator(
+    ratelimit(scope="password_reset", rate_setting="RATELIMIT_PASSWORD_RESET", keys=(client_ip, posted_email)),
+    name="dispatch",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    form_class = OutboxPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")

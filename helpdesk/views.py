@@ -1,0 +1,39 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def _database_state() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means "down" here
+        logger.warning("healthz: database unreachable", exc_info=True)
+        return "down"
+    return "ok"
+
+
+def _broker_state() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
+        client.ping()
+    except Exception:  # noqa: BLE001
+        return "down"
+    return "ok"
+
+
+@never_cache
+def healthz(request):
+    """Database and broker state; 503 only when the database is unreachable (mail just waits)."""
+    database, broker = _database_state(), _broker_state()
+    return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)

@@ -1,0 +1,24 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+
+class EmlFileBackend(BaseEmailBackend):
+    """Writes each message as its own .eml file, for the embedded setup without SMTP."""
+
+    def __init__(self, *, file_path=None, **kwargs):
+        super().__init__(**kwargs)
+        self.file_path = Path(file_path or settings.EMAIL_FILE_PATH)
+
+    def send_messages(self, email_messages):
+        self.file_path.mkdir(parents=True, exist_ok=True)
+        sent = 0
+        for message in email_messages:
+            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+            path = self.file_path / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+            path.write_bytes(message.message().as_bytes(linesep="\n"))
+            sent += 1
+        return sent

@@ -1,0 +1,170 @@
+"""The outbox: messages are stored with the change that owes them and sent after commit.
+
+This module knows nothing of tickets or accounts; callers decide who gets what.
+"""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def _render_message(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+    context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        text = render_to_string(f"emails/{template}_body.txt", context)
+        try:
+            html = render_to_string(f"emails/{template}_body.html", context)
+        except TemplateDoesNotExist:
+            html = ""
+    subject = " ".join(subject.split())[:255]
+    return subject, text.strip() + "\n", html
+
+
+def notification_create(
+    *,
+    kind: str,
+    to_email: str,
+    template: str,
+    context: dict,
+    language: str = "en",
+    reply_to: str = "",
+    headers: dict | None = None,
+) -> Notification:
+    """Store one message and queue its sending for after the surrounding transaction commits."""
+    subject, text, html = _render_message(template=template, context=context, language=language)
+    notification = Notification.objects.create(
+        kind=kind,
+        to_email=to_email,
+        language=language,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        message_id=make_msgid(idstring=kind.replace("_", "-"), domain=settings.EMAIL_MESSAGE_ID_DOMAIN),
+        reply_to=reply_to,
+        headers=headers or {},
+    )
+    notification_id = str(notification.pk)
+    transaction.on_commit(lambda: notification_publish(notification_id=notification_id))
+    return notification
+
+
+def notification_publish(*, notification_id: str) -> bool:
+    """Hand the message to the broker; on failure leave the row to the sweep, never raise."""
+    from .tasks import send_notification
+
+    try:
+        send_notification.apply_async(args=[notification_id], retry=False)
+    except Exception:  # noqa: BLE001 - the broker being down must not break the page
+        logger.warning("could not publish notification %s; the sweep will", notification_id, exc_info=True)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    sent: bool
+    retry_in: float | None = None
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter, capped."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    return min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.0)
+
+
+def _claimable() -> Q:
+    stale = timezone.now() - timedelta(seconds=settings.NOTIFICATION_CLAIM_TIMEOUT_SECONDS)
+    return Q(status=Notification.Status.PENDING) | Q(status=Notification.Status.SENDING, claimed_at__lt=stale)
+
+
+def notification_deliver(*, notification_id: str) -> DeliveryOutcome:
+    """Claim the row with a conditional update, send it, mark it sent. Safe to run twice."""
+    claimed_at = timezone.now()
+    claimed = (
+        Notification.objects.filter(_claimable(), pk=notification_id)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claimed_at))
+        .update(status=Notification.Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return DeliveryOutcome(sent=False)
+    notification = Notification.objects.get(pk=notification_id)
+    try:
+        _send(notification)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        logger.warning("sending notification %s failed: %s", notification_id, exc)
+        if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
+                status=Notification.Status.FAILED, last_error=repr(exc)[:2000]
+            )
+            return DeliveryOutcome(sent=False)
+        delay = retry_delay(notification.attempts)
+        Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
+            status=Notification.Status.PENDING,
+            last_error=repr(exc)[:2000],
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        return DeliveryOutcome(sent=False, retry_in=delay)
+    Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return DeliveryOutcome(sent=True)
+
+
+def _send(notification: Notification) -> None:
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.to_email],
+        reply_to=[notification.reply_to] if notification.reply_to else None,
+        headers={"Message-ID": notification.message_id, **notification.headers},
+        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    message.send(fail_silently=False)
+
+
+def notification_sweep(*, limit: int = 500) -> int:
+    """Re-queue messages whose publish was lost or whose sender died; returns how many."""
+    now = timezone.now()
+    older_than = now - timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
+    ids = list(
+        Notification.objects.filter(_claimable(), created_at__lt=older_than)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notification_id in ids:
+        notification_publish(notification_id=str(notification_id))
+    return len(ids)
+
+
+def notification_retry_failed(*, notification_ids) -> int:
+    """Admin action: give failed messages a fresh set of attempts."""
+    ids = list(
+        Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    Notification.objects.filter(pk__in=ids).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
+    )
+    for notification_id in ids:
+        transaction.on_commit(lambda nid=str(notification_id): notification_publish(notification_id=nid))
+    return len(ids)

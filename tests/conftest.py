@@ -1,0 +1,316 @@
+"""Standing users, and the real services the tests talk to: an SMTP server (aiosmtpd),
+a Celery worker process on Redis, and headless Chromium."""
+
+import email
+import email.policy
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# there unless told it is safe (it is: the loop is idle while the test code runs).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- Standing users and catalogue -------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(db):
+    """The demo catalogue, imported through the real importer."""
+    from tickets.catalogue import DEMO_CATALOGUE, catalogue_import, catalogue_load_file
+
+    catalogue_import(data=catalogue_load_file(DEMO_CATALOGUE))
+
+
+@pytest.fixture
+def provider(db):
+    from accounts.models import Organization, Site
+
+    organization = Organization.objects.create(name="Sunny Days Child Care", kind="provider", provider_id="CC-1")
+    Site.objects.create(organization=organization, name="Main", is_primary=True)
+    return organization
+
+
+@pytest.fixture
+def other_provider(db):
+    from accounts.models import Organization, Site
+
+    organization = Organization.objects.create(name="Elsewhere Kids", kind="provider", provider_id="CC-2")
+    Site.objects.create(organization=organization, name="Only", is_primary=True)
+    return organization
+
+
+def _member(email_address, organization, role, full_name):
+    from accounts.models import Membership, User
+
+    user = User.objects.create_user(email=email_address, password="pw-for-tests-1", full_name=full_name)
+    Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+@pytest.fixture
+def customer(provider):
+    return _member("customer@example.org", provider, "staff", "Carla Customer")
+
+
+@pytest.fixture
+def colleague(provider):
+    return _member("colleague@example.org", provider, "staff", "Cole Colleague")
+
+
+@pytest.fixture
+def outsider(other_provider):
+    return _member("outsider@example.org", other_provider, "staff", "Otto Outsider")
+
+
+@pytest.fixture
+def tier1(catalogue):
+    from accounts.models import User
+    from tickets.models import Team
+
+    user = User.objects.create_user(email="t1@example.org", password="pw-for-tests-1", full_name="Tina Tier One")
+    for team in Team.objects.filter(tier=1):
+        team.members.add(user)
+    return user
+
+
+# --- A real SMTP server -----------------------------------------------------------------------
+
+
+class SmtpRecorder:
+    """Records every message an aiosmtpd server accepts."""
+
+    def __init__(self):
+        self.envelopes = []
+        self._lock = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self._lock:
+            self.envelopes.append(envelope)
+            self._lock.notify_all()
+        return "250 OK"
+
+    @property
+    def messages(self):
+        with self._lock:
+            return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes]
+
+    def wait_for(self, count: int, timeout: float = 15.0):
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.envelopes) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._lock.wait(remaining)
+        return self.messages
+
+    def clear(self):
+        with self._lock:
+            self.envelopes.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    recorder = SmtpRecorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ready_timeout=5)
+    controller.start()
+    recorder.port = port
+    yield recorder
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, settings):
+    """Deliver through the real SMTP server instead of pytest-django's in-memory outbox."""
+    smtp_server.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    yield smtp_server
+    smtp_server.clear()
+
+
+def body_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- Redis and a real Celery worker process ---------------------------------------------------
+
+
+def redis_available(url: str) -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.RedisError:
+        return False
+    return True
+
+
+def require(condition: bool, reason: str):
+    """Skip outside CI; in CI a missing service fails the test (see tests/plugins/ci_no_skip.py)."""
+    if not condition:
+        if in_ci():
+            pytest.fail(f"required service missing in CI: {reason}")
+        pytest.skip(reason)
+
+
+class WorkerProcess:
+    def __init__(self, process, name, log_path):
+        self.process, self.name, self.log_path = process, name, log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
+    """A `celery worker` process, on Redis, against the test database and the SMTP server."""
+    from django.conf import settings
+    from django.db import connection
+
+    require(redis_available(settings.CELERY_BROKER_URL), f"Redis not reachable at {settings.CELERY_BROKER_URL}")
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    name = f"test-{os.getpid()}@{socket.gethostname()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_server.port),
+        "SITE_URL": "http://testserver",
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"celery-worker-{os.getpid()}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-l", "info", "-P", "solo",
+             "-n", name, "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    worker = WorkerProcess(process, name, log_path)
+    try:
+        _wait_for_worker(worker)
+        yield worker
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_for_worker(worker: WorkerProcess, timeout: float = 30.0):
+    from helpdesk.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"celery worker exited early:\n{worker.log()}")
+        if app.control.ping(destination=[worker.name], timeout=0.5):
+            return
+    raise RuntimeError(f"celery worker did not answer within {timeout}s:\n{worker.log()}")
+
+
+@pytest.fixture
+def real_worker(celery_worker_process):
+    """Publish tasks to Redis for the worker process instead of running them in-process."""
+    from helpdesk.celery import app
+
+    app.conf.task_always_eager = False
+    yield celery_worker_process
+    app.conf.task_always_eager = True
+
+
+# --- Headless Chromium ------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(bool(shutil.which(CHROMIUM) or Path(CHROMIUM).exists()), f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class ConsoleErrors(list):
+    def check(self):
+        assert not self, f"browser console errors: {list(self)}"
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page; the test fails on any console error or uncaught exception."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = ConsoleErrors()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+    errors.check()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,130 @@
+from django.contrib import admin
+
+from .models import (
+    Activity,
+    Attachment,
+    Participant,
+    RequestField,
+    RequestType,
+    RequestTypeGroup,
+    SensitiveValue,
+    ServiceDesk,
+    Team,
+    Ticket,
+    WorkItem,
+)
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    extra = 0
+    filter_horizontal = ["members"]
+
+
+class GroupInline(admin.TabularInline):
+    model = RequestTypeGroup
+    extra = 0
+
+
+@admin.register(ServiceDesk)
+class ServiceDeskAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "position", "is_active", "last_number"]
+    readonly_fields = ["last_number"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [GroupInline, TeamInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "desk", "tier"]
+    list_filter = ["desk", "tier"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(RequestTypeGroup)
+class RequestTypeGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "desk", "position"]
+    list_filter = ["desk"]
+
+
+class RequestFieldInline(admin.StackedInline):
+    model = RequestField
+    extra = 0
+    fields = [
+        ("key", "kind", "position"),
+        ("name", "name_es"),
+        ("help_text", "help_text_es"),
+        ("required", "sensitive", "archived"),
+        ("choices", "validation"),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Fields are archived, never deleted, so old requests stay readable.
+        return False
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "desk", "group", "audience", "needs_approval", "is_active", "position"]
+    list_filter = ["desk", "audience", "needs_approval", "is_active"]
+    search_fields = ["name", "name_es", "key"]
+    inlines = [RequestFieldInline]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    raw_id_fields = ["user", "added_by"]
+
+
+class ActivityInline(admin.TabularInline):
+    model = Activity
+    extra = 0
+    fields = ["created_at", "actor", "kind", "visibility", "old_value", "new_value", "body"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["reference", "summary", "desk", "status", "tier", "team", "assignee", "created_at"]
+    list_filter = ["desk", "status", "tier", "priority", "channel"]
+    search_fields = ["reference", "summary"]
+    raw_id_fields = ["requester", "created_by", "assignee", "merged_into", "organization", "site"]
+    # Status, tier and the counter change only through the services, never by hand here.
+    readonly_fields = ["reference", "number", "status", "version", "created_at", "updated_at"]
+    exclude = ["related"]
+    inlines = [ParticipantInline, ActivityInline]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "visibility", "actor", "created_at"]
+    list_filter = ["kind", "visibility"]
+    raw_id_fields = ["ticket", "actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # append-only
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "content_type", "size", "ticket", "uploaded_by", "created_at"]
+    raw_id_fields = ["ticket", "activity", "uploaded_by"]
+
+
+@admin.register(SensitiveValue)
+class SensitiveValueAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "field_key", "label"]
+    raw_id_fields = ["ticket"]
+    # The value itself is not listed; opening a row is an admin's deliberate act.
+
+
+@admin.register(WorkItem)
+class WorkItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "status", "created_at", "done_at"]
+    list_filter = ["kind", "status"]
+    filter_horizontal = ["tickets"]

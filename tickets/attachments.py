@@ -1,0 +1,91 @@
+"""Upload checks: a size limit and an allow-list of types decided by the content, not the name."""
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+# (magic prefix, offset, content type)
+_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"GIF87a", 0, "image/gif"),
+    (b"GIF89a", 0, "image/gif"),
+    (b"%PDF-", 0, "application/pdf"),
+    (b"PK\x03\x04", 0, "application/zip"),
+]
+_EXPECTED_BY_EXTENSION = {
+    ".png": {"image/png"},
+    ".jpg": {"image/jpeg"},
+    ".jpeg": {"image/jpeg"},
+    ".gif": {"image/gif"},
+    ".webp": {"image/webp"},
+    ".pdf": {"application/pdf"},
+    ".docx": {"application/zip"},
+    ".xlsx": {"application/zip"},
+    ".pptx": {"application/zip"},
+    ".zip": {"application/zip"},
+    ".txt": {"text/plain"},
+    ".csv": {"text/plain"},
+    ".log": {"text/plain"},
+}
+_OFFICE = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The type the bytes say they are, or None when not on the allow-list."""
+    for magic, offset, content_type in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # The head may end inside a multi-byte character.
+        try:
+            text = head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if "\x00" in text:
+        return None
+    # Markup (HTML, SVG, XML) can carry script when opened in a browser: never allowed.
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        return None
+    return "text/plain"
+
+
+def validate_upload(upload) -> str:
+    """Check one uploaded file; returns the content type to store, or raises ValidationError."""
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; files may be at most %(limit)s.")
+            % {
+                "name": upload.name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+            },
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    detected = sniff_content_type(head)
+    extension = PurePath(upload.name).suffix.lower()
+    expected = _EXPECTED_BY_EXTENSION.get(extension)
+    if detected is None or expected is None or detected not in expected:
+        raise ValidationError(
+            _(
+                "“%(name)s” is not a file type we accept, or its content does not match its name. "
+                "Images (PNG, JPEG, GIF, WebP), PDF, Office documents and plain text are accepted."
+            )
+            % {"name": upload.name},
+            code="bad_type",
+        )
+    return _OFFICE.get(extension, "text/csv" if extension == ".csv" else detected)

@@ -1,0 +1,439 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Site
+
+from .workflow import OPEN_STATUSES, Status
+
+
+class Localized(models.Model):
+    """Texts stored per language: `name` (English, required) and `name_es` (optional)."""
+
+    class Meta:
+        abstract = True
+
+    def localized(self, field: str) -> str:
+        language = (translation.get_language() or "en").split("-")[0]
+        if language != "en":
+            value = getattr(self, f"{field}_{language}", "")
+            if value:
+                return value
+        return getattr(self, field)
+
+    @property
+    def display_name(self) -> str:
+        return self.localized("name")
+
+
+class ServiceDesk(Localized):
+    """A portal such as "Customer Service Desk"; its key prefixes every reference (CSD-12)."""
+
+    key = models.CharField(
+        _("key"),
+        max_length=10,
+        unique=True,
+        help_text=_("Upper-case letters used in references, e.g. CSD."),
+    )
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_es = models.TextField(_("description (Spanish)"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    # The reference counter: locked and bumped inside the ticket's own transaction.
+    last_number = models.PositiveIntegerField(default=0, editable=False)
+    # Inbound e-mail (polled by a scheduled job once that channel exists).
+    email_address = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def localized_description(self) -> str:
+        return self.localized("description")
+
+
+class Team(models.Model):
+    """Agents of one desk at one tier, e.g. "Customer Service — Tier I"."""
+
+    class Tier(models.IntegerChoices):
+        TIER_1 = 1, _("Tier I")
+        TIER_2 = 2, _("Tier II")
+
+    desk = models.ForeignKey(ServiceDesk, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["desk", "tier", "name"]
+        constraints = [models.UniqueConstraint(fields=["desk", "name"], name="team_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class RequestTypeGroup(Localized):
+    """A "Contact us about" heading on a desk."""
+
+    desk = models.ForeignKey(ServiceDesk, on_delete=models.CASCADE, related_name="groups")
+    key = models.SlugField()
+    name = models.CharField(max_length=120)
+    name_es = models.CharField(max_length=120, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["desk", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["desk", "key"], name="group_unique_key")]
+
+    def __str__(self):
+        return f"{self.desk.key} / {self.name}"
+
+
+class RequestType(Localized):
+    """A "What can we help you with?" choice: its help, audience, team, SLA and fields."""
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", _("Everyone, including people with no organisation yet")
+        MEMBERS = "members", _("Members of any organisation")
+        PROVIDERS = "provider", _("Provider organisations")
+        PAYERS = "payer", _("Payer organisations")
+
+    desk = models.ForeignKey(ServiceDesk, on_delete=models.CASCADE, related_name="request_types")
+    group = models.ForeignKey(RequestTypeGroup, on_delete=models.PROTECT, related_name="request_types")
+    key = models.SlugField()
+    name = models.CharField(max_length=160)
+    name_es = models.CharField(max_length=160, blank=True)
+    summary = models.CharField(_("one-line help"), max_length=255, blank=True)
+    summary_es = models.CharField(max_length=255, blank=True)
+    meaning = models.TextField(_("what it means"), blank=True)
+    meaning_es = models.TextField(blank=True)
+    when_to_use = models.TextField(_("when to use it"), blank=True)
+    when_to_use_es = models.TextField(blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.MEMBERS)
+    default_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    escalation_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    needs_approval = models.BooleanField(
+        default=False, help_text=_("Held until a site admin, site manager or lead director approves it.")
+    )
+    # Adds the requester to the organisation when a vouching role approves the request.
+    approval_adds_membership = models.BooleanField(default=False)
+    sla_first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    sla_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["desk", "group__position", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["desk", "key"], name="request_type_unique_key")]
+
+    def __str__(self):
+        return f"{self.desk.key} / {self.name}"
+
+    @property
+    def localized_summary(self) -> str:
+        return self.localized("summary")
+
+    @property
+    def localized_meaning(self) -> str:
+        return self.localized("meaning")
+
+    @property
+    def localized_when_to_use(self) -> str:
+        return self.localized("when_to_use")
+
+
+class RequestField(Localized):
+    """One typed input of a request type's form. Archived, never deleted, so old requests read."""
+
+    # Keys that map onto ticket columns rather than field values.
+    SUMMARY = "summary"
+    DESCRIPTION = "description"
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        EMAIL = "email", _("E-mail")
+        CHOICE = "choice", _("Choice")
+        FILE = "file", _("File(s)")
+
+    request_type = models.ForeignKey(RequestType, on_delete=models.CASCADE, related_name="fields")
+    key = models.SlugField(max_length=64)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    name = models.CharField(_("label"), max_length=160)
+    name_es = models.CharField(_("label (Spanish)"), max_length=160, blank=True)
+    help_text = models.TextField(blank=True)
+    help_text_es = models.TextField(blank=True)
+    required = models.BooleanField(default=False)
+    sensitive = models.BooleanField(
+        default=False, help_text=_("Personal data: hidden from Tier I, stored apart, every view audited.")
+    )
+    # [{"value": "...", "label": "...", "label_es": "..."}] for choice fields.
+    choices = models.JSONField(default=list, blank=True)
+    # e.g. {"min_length": 40, "max_length": 200, "not_in_future": true, "min": 0, "max": 10}
+    validation = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["request_type", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["request_type", "key"], name="field_unique_key")]
+
+    def __str__(self):
+        return f"{self.request_type} / {self.key}"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+
+
+class Ticket(models.Model):
+    """A request (a case). Status changes only through tickets.workflow."""
+
+    desk = models.ForeignKey(ServiceDesk, on_delete=models.PROTECT, related_name="tickets")
+    number = models.PositiveIntegerField(editable=False)
+    reference = models.CharField(max_length=24, unique=True, editable=False)
+    request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="tickets")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Differs from the requester when an agent files on someone's behalf."),
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    summary = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    # Non-sensitive field values keyed by field key: {"key": {"label": "...", "value": ...}}.
+    # Sensitive values live in SensitiveValue, which only the reveal service reads.
+    field_values = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.WAITING_FOR_SUPPORT)
+    tier = models.PositiveSmallIntegerField(choices=Team.Tier.choices, default=Team.Tier.TIER_1)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    escalation_requested = models.BooleanField(default=False)
+    escalation_reason = models.TextField(blank=True)
+    escalation_requested_at = models.DateTimeField(null=True, blank=True)
+    # SLA clocks; due times move forward while the clock is paused (waiting for the customer).
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
+    related = models.ManyToManyField("self", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every change bumps it; a change made on a stale version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["desk", "number"], name="ticket_unique_number")]
+        indexes = [
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
+            models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
+            models.Index(fields=["desk", "status", "-created_at"], name="ticket_desk_status_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            # Queues sort by SLA due time, then id for keyset pagination.
+            models.Index(fields=["team", "resolution_due_at", "id"], name="ticket_team_due_idx"),
+            models.Index(
+                fields=["desk", "resolution_due_at", "id"],
+                name="ticket_unassigned_idx",
+                condition=models.Q(assignee__isnull=True, status__in=list(OPEN_STATUSES)),
+            ),
+            models.Index(
+                fields=["desk", "-escalation_requested_at"],
+                name="ticket_escalation_idx",
+                condition=models.Q(escalation_requested=True),
+            ),
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_clock_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.summary}"
+
+
+class Participant(models.Model):
+    """Someone the request is shared with (the requester too), with their own notify flag."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations")
+    notify = models.BooleanField(default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="participant_unique")]
+        indexes = [models.Index(fields=["user", "ticket"], name="participant_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} on {self.ticket.reference}"
+
+
+class SensitiveValue(models.Model):
+    """A value of a field marked sensitive; read only by the reveal service."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sensitive_values")
+    field_key = models.SlugField(max_length=64)
+    label = models.CharField(max_length=160)
+    value = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "field_key"], name="sensitive_unique")]
+
+    def __str__(self):
+        return f"{self.ticket.reference} / {self.field_key} (sensitive)"
+
+
+class Activity(models.Model):
+    """Append-only log of everything that happened to a ticket."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        COMMENT = "comment", _("Comment")
+        NOTE = "note", _("Internal note")
+        STATUS = "status", _("Status changed")
+        TIER = "tier", _("Tier changed")
+        ASSIGNMENT = "assignment", _("Assigned")
+        PRIORITY = "priority", _("Priority changed")
+        REQUEST_TYPE = "request_type", _("Request type changed")
+        SHARE = "share", _("Shared")
+        UNSHARE = "unshare", _("No longer shared")
+        NOTIFY = "notify", _("Notifications changed")
+        ESCALATION_REQUEST = "escalation_request", _("Escalation requested")
+        ATTACHMENT = "attachment", _("Attachment added")
+        LINK = "link", _("Linked")
+        MERGE = "merge", _("Merged")
+        APPROVAL = "approval", _("Approval")
+        REVEAL = "reveal", _("Sensitive value revealed")
+        WORK_ITEM = "work_item", _("Work item")
+        SLA = "sla", _("SLA")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        INTERNAL = "internal", _("Internal")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    body = models.TextField(blank=True)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="activity_ticket_idx"),
+            models.Index(fields=["kind", "created_at"], name="activity_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.kind}"
+
+
+def attachment_path(instance, filename):
+    # The stored name never comes from the user; the original name is kept on the row.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file uploaded first (staged, owned by its uploader), then claimed by a ticket or comment."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    field_key = models.SlugField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["uploaded_by", "created_at"],
+                name="attachment_staged_idx",
+                condition=models.Q(ticket__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+class WorkItem(models.Model):
+    """An internal engineering ticket (bug or feature request) linked to one or more requests."""
+
+    class Kind(models.TextChoices):
+        BUG = "bug", _("Bug")
+        FEATURE = "feature", _("Feature request")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        WONT_DO = "wont_do", _("Won't do")
+
+    title = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BUG)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    description = models.TextField(blank=True)
+    external_url = models.URLField(blank=True)
+    tickets = models.ManyToManyField(Ticket, blank=True, related_name="work_items")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="workitem_status_idx")]
+
+    def __str__(self):
+        return self.title

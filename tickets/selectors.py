@@ -1,0 +1,137 @@
+"""Reads. `ticket_visibility_q` is the one rule for who may see a ticket: every page, API
+endpoint, download and search goes through it."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Membership, Organization, User
+
+from .models import Participant, RequestType, ServiceDesk, Team, Ticket
+from .workflow import OPEN_STATUSES, Role, Status
+
+COUNT_CAP = 1000
+
+
+def ticket_visibility_q(*, user: User | AnonymousUser) -> Q:
+    """Who may see a ticket: its requester and participants, the organisation's vouching
+    roles, the agents of its desk, and admins."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return (
+        Q(requester=user)
+        | Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
+        | Q(
+            organization__in=Membership.objects.filter(user=user, role__in=Membership.VOUCHING_ROLES).values(
+                "organization"
+            )
+        )
+        | Q(desk__in=Team.objects.filter(members=user).values("desk"))
+    )
+
+
+def ticket_visible_queryset(*, user: User | AnonymousUser) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(ticket_visibility_q(user=user))
+
+
+def ticket_get_visible(*, user: User | AnonymousUser, reference: str) -> Ticket:
+    """The ticket if this user may see it; Ticket.DoesNotExist otherwise (404 to outsiders)."""
+    return (
+        ticket_visible_queryset(user=user)
+        .select_related("desk", "request_type", "requester", "organization", "site", "team", "assignee")
+        .get(reference=reference.upper())
+    )
+
+
+def user_is_agent(*, user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and (user.is_superuser or Team.objects.filter(members=user).exists())
+
+
+def agent_desks(*, user: User) -> QuerySet[ServiceDesk]:
+    if user.is_superuser:
+        return ServiceDesk.objects.all()
+    return ServiceDesk.objects.filter(teams__members=user).distinct()
+
+
+def ticket_roles(*, ticket: Ticket, user: User | AnonymousUser) -> frozenset[str]:
+    """The workflow roles this user holds on this ticket."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles = set()
+    if ticket.requester_id == user.pk or Participant.objects.filter(ticket=ticket, user=user).exists():
+        roles.add(Role.CUSTOMER)
+    if (
+        ticket.organization_id
+        and Membership.objects.filter(
+            user=user, organization_id=ticket.organization_id, role__in=Membership.VOUCHING_ROLES
+        ).exists()
+    ):
+        roles.add(Role.VOUCHER)
+    if user.is_superuser or Team.objects.filter(members=user, desk_id=ticket.desk_id).exists():
+        roles.add(Role.AGENT)
+    return frozenset(roles)
+
+
+def capped_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> int:
+    """Count at most cap + 1 rows, so a count on a hot page stays cheap at any size."""
+    return len(queryset.order_by().values("pk")[: cap + 1])
+
+
+def ticket_list_for_customer(*, user: User, scope: str = "created") -> QuerySet[Ticket]:
+    """ "created" (by me), "shared" (with me), or "organization" (all of my organisations
+    where my role sees them)."""
+    if scope == "shared":
+        qs = Ticket.objects.filter(Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))).exclude(
+            requester=user
+        )
+    elif scope == "organization":
+        qs = Ticket.objects.filter(
+            organization__in=Membership.objects.filter(user=user, role__in=Membership.VOUCHING_ROLES).values(
+                "organization"
+            )
+        )
+    else:
+        qs = Ticket.objects.filter(requester=user)
+    return qs.select_related("desk", "request_type", "requester").order_by("-created_at", "-id")
+
+
+def desks_for_portal() -> QuerySet[ServiceDesk]:
+    return ServiceDesk.objects.filter(is_active=True)
+
+
+def request_types_for_user(*, desk: ServiceDesk, user: User) -> QuerySet[RequestType]:
+    """The types this user may submit on this desk: by the kinds of their organisations."""
+    kinds = set(Organization.objects.filter(memberships__user=user).values_list("kind", flat=True))
+    audiences = [RequestType.Audience.EVERYONE]
+    if kinds:
+        audiences.append(RequestType.Audience.MEMBERS)
+    audiences += [kind for kind in kinds]
+    return (
+        RequestType.objects.filter(desk=desk, is_active=True, audience__in=audiences)
+        .select_related("group")
+        .order_by("group__position", "group__name", "position", "name")
+    )
+
+
+AGENT_QUEUES = {
+    "unassigned": "Unassigned",
+    "mine": "Mine",
+}
+
+
+def agent_queue(*, queue: str, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
+    """A named filter over the tickets of the desks this agent works; soonest SLA first."""
+    qs = Ticket.objects.filter(ticket_visibility_q(user=user), desk__in=agent_desks(user=user))
+    if desk is not None:
+        qs = qs.filter(desk=desk)
+    if queue == "unassigned":
+        open_for_support = [s for s in OPEN_STATUSES if s != Status.WAITING_FOR_APPROVAL]
+        qs = qs.filter(assignee__isnull=True, status__in=open_for_support)
+    elif queue == "mine":
+        qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
+    else:
+        raise KeyError(queue)
+    return qs.select_related("desk", "request_type", "requester", "team", "assignee").order_by(
+        "resolution_due_at", "id"
+    )

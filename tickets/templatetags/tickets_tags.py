@@ -1,0 +1,14 @@
+from django import template
+
+from tickets.workflow import Status
+
+register = template.Library()
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """The readable, translated name of a status code."""
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
