@@ -8,12 +8,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from helpdesk.ratelimit import client_ip, posted_email, ratelimit
-
 from .forms import EmailForm, LoginForm, OutboxPasswordResetForm, SignupForm
+from .ratelimit import client_ip, posted_email, ratelimit
 from .services import SignupLinkError, signup_link_send, signup_token_read, user_register
 
 BAD_LINK_STATUS = {"invalid": 400, "expired": 410, "used": 410}
+
+
+class InvalidFormIs400:
+    """Bad input is a client error: re-show the form with its messages and a 400."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,7 +32,7 @@ def signup(request):
         signup_link_send(email=form.cleaned_data["email"], language=get_language() or "en")
         request.session["signup_email"] = form.cleaned_data["email"]
         return redirect("accounts:signup_sent")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
 def signup_sent(request):
@@ -52,7 +60,9 @@ def signup_confirm(request, token):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("portal:home")
-    return render(request, "accounts/signup_confirm.html", {"form": form, "email": email})
+    return render(
+        request, "accounts/signup_confirm.html", {"form": form, "email": email}, status=400 if form.is_bound else 200
+    )
 
 
 def _bad_link(request, error):
@@ -67,7 +77,7 @@ def _bad_link(request, error):
 @method_decorator(
     ratelimit(scope="login", rate_setting="RATELIMIT_LOGIN", keys=(client_ip, posted_email)), name="dispatch"
 )
-class LoginView(auth_views.LoginView):
+class LoginView(InvalidFormIs400, auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
@@ -77,12 +87,12 @@ class LoginView(auth_views.LoginView):
     ratelimit(scope="password_reset", rate_setting="RATELIMIT_PASSWORD_RESET", keys=(client_ip, posted_email)),
     name="dispatch",
 )
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")

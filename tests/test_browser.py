@@ -33,6 +33,9 @@ def test_a_new_provider_registers_and_submits_a_request(page, live_server, smtp,
     page.get_by_role("heading", name="What can we help you with?").wait_for()
     screenshot(page, "desk-picker")
     page.get_by_role("link", name="I am a new provider and need SSO access to the Provider Portal").click()
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("Please correct the fields marked below.").wait_for()
+    assert page.locator("#id_provider_id[aria-invalid=true]").count() == 1
     page.get_by_label("Summary").fill("SSO set-up for Bea's Little Learners")
     page.get_by_label("Description").fill("We were approved last week; I should be the first person with access.")
     page.get_by_label("Provider ID").fill("CC-778899")

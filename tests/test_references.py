@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from tickets.models import RequestType, ServiceDesk, Ticket
-from tickets.services import SubmittedValues, ticket_submit
+from tickets.services import ticket_submit
+from tickets.values import SubmittedValues
 
 SUBMISSIONS = 50
 

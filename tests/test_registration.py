@@ -120,7 +120,7 @@ def test_it_refuses_a_link_signed_for_another_purpose(client):
 def test_it_runs_passwords_through_the_validators(client, password, message):
     url = reverse("accounts:signup_confirm", args=[signup_token_make(email="weak@example.org")])
     response = client.post(url, {"full_name": "Wes Weak", "password1": password, "password2": password})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content
     assert not User.objects.filter(email="weak@example.org").exists()
 
@@ -129,6 +129,7 @@ def test_it_runs_passwords_through_the_validators(client, password, message):
 def test_it_keeps_the_name_when_passwords_differ(client):
     url = reverse("accounts:signup_confirm", args=[signup_token_make(email="typo@example.org")])
     response = client.post(url, {"full_name": "Tia Typo", "password1": PASSWORD, "password2": PASSWORD + "x"})
+    assert response.status_code == 400
     assert b"do not match" in response.content
     assert b'value="Tia Typo"' in response.content
 
@@ -136,7 +137,7 @@ def test_it_keeps_the_name_when_passwords_differ(client):
 @pytest.mark.django_db
 def test_it_rejects_a_malformed_address(client):
     response = client.post(reverse("accounts:signup"), {"email": "not-an-address"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"valid email address" in response.content
 
 
@@ -204,3 +205,10 @@ def test_it_rate_limits_with_a_clear_429(client, settings, url_name, data, setti
     response = client.post(reverse(url_name), data)
     assert response.status_code == 429
     assert b"Too many attempts" in response.content
+
+
+@pytest.mark.django_db
+def test_it_answers_a_wrong_password_with_a_400_and_a_message(client, customer):
+    response = client.post(reverse("accounts:login"), {"username": customer.email, "password": "nope"})
+    assert response.status_code == 400
+    assert b"Please enter a correct" in response.content

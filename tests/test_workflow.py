@@ -5,7 +5,8 @@ import pytest
 from notifications.models import Notification
 from tickets import workflow
 from tickets.models import Activity, RequestType, Ticket
-from tickets.services import StaleVersion, SubmittedValues, TransitionNotAllowed, ticket_submit, ticket_transition
+from tickets.services import StaleVersion, TransitionNotAllowed, ticket_submit, ticket_transition
+from tickets.values import SubmittedValues
 from tickets.workflow import Role, Status
 
 

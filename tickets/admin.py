@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import (
     Activity,
@@ -95,7 +96,7 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["reference", "summary"]
     raw_id_fields = ["requester", "created_by", "assignee", "merged_into", "organization", "site"]
     # Status, tier and the counter change only through the services, never by hand here.
-    readonly_fields = ["reference", "number", "status", "version", "created_at", "updated_at"]
+    readonly_fields = ["reference", "number", "status", "tier", "team", "version", "created_at", "updated_at"]
     exclude = ["related"]
     inlines = [ParticipantInline, ActivityInline]
 
@@ -128,3 +129,4 @@ class WorkItemAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "status", "created_at", "done_at"]
     list_filter = ["kind", "status"]
     filter_horizontal = ["tickets"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -9,7 +9,7 @@ from accounts.models import Organization, Site, User
 
 from .attachments import validate_upload
 from .models import RequestField, RequestType
-from .services import SubmittedValues
+from .values import SubmittedValues
 
 SUMMARY_MAX = 255
 TEXT_MAX = 32000

@@ -1,7 +1,6 @@
 """Writes. Each service is atomic, leaves an Activity row and stores the notifications it
 implies in the same transaction (sent after commit by the outbox)."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from .models import (
     Ticket,
 )
 from .selectors import ticket_roles
+from .values import SubmittedValues
 
 
 class TicketError(Exception):
@@ -67,16 +67,6 @@ def _notify_requester_received(ticket: Ticket) -> None:
             "url": ticket_url(ticket),
         },
     )
-
-
-@dataclass(frozen=True)
-class SubmittedValues:
-    """Cleaned form input: summary, description and the other fields by key."""
-
-    summary: str
-    description: str
-    fields: dict
-    files: dict  # field key -> list of UploadedFile
 
 
 def _requester_vouches(*, requester: User, organization: Organization | None) -> bool:
