@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import attachments, views
 
 app_name = "portal"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
+    path("requests/<str:reference>/comment/", views.request_comment, name="request_comment"),
+    path("requests/<str:reference>/transition/", views.request_transition, name="request_transition"),
+    path("requests/<str:reference>/escalate/", views.request_escalate, name="request_escalate"),
+    path("requests/<str:reference>/share/", views.request_share, name="request_share"),
+    path("requests/<str:reference>/notifications/", views.request_notifications, name="request_notifications"),
+    path("attachments/", attachments.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:attachment_id>/", attachments.attachment_download, name="attachment_download"),
     path("desks/<slug:slug>/", views.desk_detail, name="desk_detail"),
     path("desks/<slug:slug>/<slug:type_key>/", views.request_create, name="request_create"),
 ]

@@ -3,26 +3,40 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from tickets.forms import RequestForm
-from tickets.models import Activity, Ticket
+from tickets import workflow
+from tickets.forms import CommentForm, EscalateForm, RequestForm, ShareForm, TransitionForm
+from tickets.models import Activity, Participant, Ticket
 from tickets.selectors import (
     capped_count,
     desks_for_portal,
     request_types_for_user,
+    ticket_colleagues,
     ticket_get_visible,
     ticket_list_for_customer,
+    ticket_roles,
 )
-from tickets.services import ticket_submit
+from tickets.services import (
+    TicketError,
+    participant_set_notify,
+    ticket_comment,
+    ticket_request_escalation,
+    ticket_share,
+    ticket_submit,
+    ticket_transition,
+)
 
 SCOPES = {
     "created": gettext_lazy("Created by me"),
     "shared": gettext_lazy("Shared with me"),
     "organization": gettext_lazy("All of my organisation"),
 }
+# What the portal offers; customer_reply happens by commenting, never as a button.
+PORTAL_ACTIONS = ("approve", "decline", "resolve", "cancel", "reopen")
 
 
 @login_required
@@ -41,11 +55,7 @@ def desk_detail(request, slug):
         groups[-1][1].append(request_type)
     selected_key = request.GET.get("group") or (groups[0][0].key if groups else None)
     selected = next((g for g in groups if g[0].key == selected_key), groups[0] if groups else None)
-    return render(
-        request,
-        "portal/desk_detail.html",
-        {"desk": desk, "groups": groups, "selected": selected},
-    )
+    return render(request, "portal/desk_detail.html", {"desk": desk, "groups": groups, "selected": selected})
 
 
 @login_required
@@ -54,21 +64,25 @@ def request_create(request, slug, type_key):
     desk = get_object_or_404(desks_for_portal(), slug=slug)
     request_type = get_object_or_404(request_types_for_user(desk=desk, user=request.user), key=type_key)
     form = RequestForm(request.POST or None, request.FILES or None, request_type=request_type, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        organization, site = form.organization_and_site
-        ticket = ticket_submit(
-            request_type=request_type,
-            requester=request.user,
-            values=form.submitted_values(),
-            organization=organization,
-            site=site,
-        )
-        messages.success(request, _("Your request %(reference)s was sent.") % {"reference": ticket.reference})
-        return redirect("portal:request_detail", reference=ticket.reference)
-    status = 400 if form.is_bound else 200
-    return render(
-        request, "portal/request_create.html", {"desk": desk, "request_type": request_type, "form": form}, status=status
-    )
+    if request.method == "POST":
+        if form.is_valid():
+            organization, site = form.organization_and_site
+            try:
+                ticket = ticket_submit(
+                    request_type=request_type,
+                    requester=request.user,
+                    values=form.submitted_values(),
+                    organization=organization,
+                    site=site,
+                )
+            except TicketError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your request %(reference)s was sent.") % {"reference": ticket.reference})
+                return redirect("portal:request_detail", reference=ticket.reference)
+        form.keep_uploads()
+    context = {"desk": desk, "request_type": request_type, "form": form}
+    return render(request, "portal/request_create.html", context, status=400 if form.is_bound else 200)
 
 
 @login_required
@@ -86,20 +100,142 @@ def request_list(request):
     )
 
 
-@login_required
-def request_detail(request, reference):
+def _visible_ticket(request, reference) -> Ticket:
     try:
-        ticket = ticket_get_visible(user=request.user, reference=reference)
+        return ticket_get_visible(user=request.user, reference=reference)
     except Ticket.DoesNotExist:
         raise Http404 from None
-    activities = (
-        ticket.activities.filter(visibility=Activity.Visibility.PUBLIC)
+
+
+def _render_detail(request, ticket, *, status=200, **forms):
+    user = request.user
+    roles = ticket_roles(ticket=ticket, user=user)
+    now = timezone.now()
+    actions = [
+        t
+        for t in workflow.available_transitions(status=ticket.status, roles=roles - {workflow.Role.AGENT})
+        if t.action in PORTAL_ACTIONS
+        and (t.action != "reopen" or workflow.reopen_window_open(resolved_at=ticket.resolved_at, now=now))
+    ]
+    participants = list(ticket.participants.select_related("user"))
+    me = next((p for p in participants if p.user_id == user.pk), None)
+    can_act = bool(roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER})
+    context = {
+        "ticket": ticket,
+        "activities": ticket.activities.filter(visibility=Activity.Visibility.PUBLIC)
         .select_related("actor")
-        .prefetch_related("attachments")
-    )
-    participants = ticket.participants.select_related("user")
-    return render(
-        request,
-        "portal/request_detail.html",
-        {"ticket": ticket, "activities": activities, "participants": participants},
-    )
+        .prefetch_related("attachments"),
+        "participants": participants,
+        "notify_on": me.notify if me else False,
+        "can_act": can_act,
+        "actions": actions,
+        "comment_form": forms.get("comment_form") or CommentForm(user=user, initial={"version": ticket.version}),
+        "escalate_form": forms.get("escalate_form") or EscalateForm(initial={"version": ticket.version}),
+        "share_form": forms.get("share_form") or ShareForm(colleagues=ticket_colleagues(ticket=ticket)),
+        "can_escalate": can_act and workflow.is_open(ticket.status) and not ticket.escalation_requested,
+        "open_form": forms.get("open_form", ""),
+    }
+    return render(request, "portal/request_detail.html", context, status=status)
+
+
+@login_required
+def request_detail(request, reference):
+    return _render_detail(request, _visible_ticket(request, reference))
+
+
+def _refused(request, ticket, error: TicketError, **forms):
+    messages.error(request, str(error))
+    return _render_detail(request, ticket, status=error.status_code, **forms)
+
+
+@login_required
+@require_POST
+def request_comment(request, reference):
+    ticket = _visible_ticket(request, reference)
+    form = CommentForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        form.keep_uploads()
+        return _render_detail(request, ticket, status=400, comment_form=form)
+    try:
+        ticket_comment(
+            ticket=ticket,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            uploads=form.attachments("attachments"),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except TicketError as error:
+        form.keep_uploads()
+        return _refused(request, ticket, error, comment_form=form)
+    messages.success(request, _("Your comment was added."))
+    return redirect("portal:request_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def request_transition(request, reference):
+    ticket = _visible_ticket(request, reference)
+    form = TransitionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["action"] not in PORTAL_ACTIONS:
+        return _render_detail(request, ticket, status=400)
+    try:
+        ticket = ticket_transition(
+            ticket=ticket,
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except TicketError as error:
+        return _refused(request, ticket, error, open_form=form.cleaned_data["action"])
+    messages.success(request, _("The request is now: %(status)s.") % {"status": ticket.get_status_display()})
+    return redirect("portal:request_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def request_escalate(request, reference):
+    ticket = _visible_ticket(request, reference)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, ticket, status=400, escalate_form=form, open_form="escalate")
+    try:
+        ticket_request_escalation(
+            ticket=ticket,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except TicketError as error:
+        return _refused(request, ticket, error, escalate_form=form, open_form="escalate")
+    messages.success(request, _("We asked the team to look at this with priority."))
+    return redirect("portal:request_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def request_share(request, reference):
+    ticket = _visible_ticket(request, reference)
+    form = ShareForm(request.POST, colleagues=ticket_colleagues(ticket=ticket))
+    if not form.is_valid():
+        return _render_detail(request, ticket, status=400, share_form=form, open_form="share")
+    try:
+        ticket_share(ticket=ticket, actor=request.user, user=form.cleaned_data["user"])
+    except TicketError as error:
+        return _refused(request, ticket, error, share_form=form, open_form="share")
+    messages.success(request, _("Shared with %(name)s.") % {"name": form.cleaned_data["user"]})
+    return redirect("portal:request_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def request_notifications(request, reference):
+    ticket = _visible_ticket(request, reference)
+    notify = request.POST.get("notify") == "on"
+    if not Participant.objects.filter(ticket=ticket, user=request.user).exists() and not (
+        ticket_roles(ticket=ticket, user=request.user) & {workflow.Role.VOUCHER}
+    ):
+        raise Http404
+    participant_set_notify(ticket=ticket, user=request.user, notify=notify)
+    messages.success(request, _("Notifications are on.") if notify else _("Notifications are off."))
+    return redirect("portal:request_detail", reference=ticket.reference)

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from .models import Attachment
+
 # (magic prefix, offset, content type)
 _SIGNATURES = [
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
@@ -89,3 +91,14 @@ def validate_upload(upload) -> str:
             code="bad_type",
         )
     return _OFFICE.get(extension, "text/csv" if extension == ".csv" else detected)
+
+
+def attachment_stage(*, uploaded_by, upload):
+    """Store a checked upload, owned by its uploader and not yet part of any request."""
+    return Attachment.objects.create(
+        uploaded_by=uploaded_by,
+        file=upload,
+        original_name=upload.name[:255],
+        content_type=getattr(upload, "detected_content_type", "") or "application/octet-stream",
+        size=upload.size,
+    )

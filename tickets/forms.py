@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Site, User
 
-from .attachments import validate_upload
-from .models import RequestField, RequestType
+from .attachments import attachment_stage, validate_upload
+from .models import Attachment, RequestField, RequestType
 from .values import SubmittedValues
 
 SUMMARY_MAX = 255
@@ -39,6 +39,49 @@ class MultipleFileField(forms.FileField):
         if errors:
             raise forms.ValidationError(errors)
         return cleaned
+
+
+def staged_attachments(*, user: User, ids) -> list[Attachment]:
+    """The user's own uploaded-but-unclaimed files among these ids (others' are ignored)."""
+    wanted = [int(i) for i in ids if str(i).isdigit()][:50]
+    if not wanted:
+        return []
+    return list(Attachment.objects.filter(pk__in=wanted, uploaded_by=user, ticket__isnull=True).order_by("pk"))
+
+
+class AttachmentsFormMixin:
+    """File fields that also accept files uploaded ahead of the form (drag and drop, paste) and
+    keep every good file across a form error, so nothing has to be picked twice."""
+
+    file_keys: list[str]
+
+    def _init_attachments(self, user: User) -> None:
+        self.user = user
+        self.staged = {}
+        for key in self.file_keys:
+            ids = self.data.getlist(f"{key}__staged") if self.is_bound else []
+            self.staged[key] = staged_attachments(user=user, ids=ids)
+            field = self.fields[key]
+            field.really_required = field.required
+            field.required = False
+            if field.really_required:
+                field.widget.attrs["aria-required"] = "true"
+
+    def _clean_attachments(self, cleaned) -> None:
+        for key in self.file_keys:
+            if key in self.errors:
+                continue
+            if self.fields[key].really_required and not (self.staged[key] or cleaned.get(key)):
+                self.add_error(key, _("Please attach at least one file."))
+
+    def attachments(self, key: str) -> list:
+        return [*self.staged[key], *(self.cleaned_data.get(key) or [])]
+
+    def keep_uploads(self) -> None:
+        """After a form error: stage the files that passed their checks, to show them again."""
+        for key in self.file_keys:
+            for upload in (getattr(self, "cleaned_data", {}) or {}).get(key) or []:
+                self.staged[key].append(attachment_stage(uploaded_by=self.user, upload=upload))
 
 
 def _form_field(field: RequestField) -> forms.Field:
@@ -79,13 +122,12 @@ def eligible_sites(*, user: User, request_type: RequestType):
     return Site.objects.filter(organization__in=organizations).select_related("organization")
 
 
-class RequestForm(forms.Form):
+class RequestForm(AttachmentsFormMixin, forms.Form):
     """The submit form of one request type."""
 
     def __init__(self, *args, request_type: RequestType, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.request_type = request_type
-        self.user = user
         self.request_fields = list(request_type.fields.filter(archived=False))
         self.sites = list(eligible_sites(user=user, request_type=request_type))
         if len(self.sites) > 1:
@@ -100,8 +142,8 @@ class RequestForm(forms.Form):
         for form_field in self.fields.values():
             if form_field.required:
                 form_field.widget.attrs["aria-required"] = "true"
-            if isinstance(form_field, forms.CharField):
-                form_field.strip = True
+        self.file_keys = [f.key for f in self.request_fields if f.kind == RequestField.Kind.FILE]
+        self._init_attachments(user)
 
     def clean(self):
         cleaned = super().clean()
@@ -111,10 +153,21 @@ class RequestForm(forms.Form):
             if field.kind == RequestField.Kind.DATE and value and (field.validation or {}).get("not_in_future"):
                 if value > today:
                     self.add_error(field.key, _("This date cannot be in the future."))
+        self._clean_attachments(cleaned)
+        self.joining = None
+        if self.request_type.approval_adds_membership and cleaned.get("provider_id"):
+            self.joining = Organization.objects.filter(
+                provider_id__iexact=cleaned["provider_id"].strip(), is_active=True
+            ).first()
+            if self.joining is None:
+                self.add_error("provider_id", _("We do not know this provider ID. Please check it with your director."))
         return cleaned
 
     @property
     def organization_and_site(self) -> tuple[Organization | None, Site | None]:
+        if getattr(self, "joining", None) is not None:
+            # A new employee names the organisation they join; its vouching roles approve.
+            return self.joining, None
         site = self.cleaned_data.get("site") or (self.sites[0] if len(self.sites) == 1 else None)
         if site:
             return site.organization, site
@@ -129,7 +182,7 @@ class RequestForm(forms.Form):
                 continue
             value = data.get(field.key)
             if field.kind == RequestField.Kind.FILE:
-                files[field.key] = value or []
+                files[field.key] = self.attachments(field.key)
             elif field.kind == RequestField.Kind.DATE and value:
                 fields[field.key] = value.isoformat()
             else:
@@ -140,3 +193,50 @@ class RequestForm(forms.Form):
             fields=fields,
             files=files,
         )
+
+
+class CommentForm(AttachmentsFormMixin, forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Add a comment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_MAX,
+        required=False,
+    )
+    attachments = MultipleFileField(label=gettext_lazy("Attachments"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    file_keys = ["attachments"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_attachments(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not self.attachments("attachments") and not self.errors:
+            self.add_error("body", _("Write a comment or attach a file."))
+        return cleaned
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why does this need escalating?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=TEXT_MAX, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ShareForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label=gettext_lazy("Share with"), empty_label="—")
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = colleagues

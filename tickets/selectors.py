@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Membership, Organization, User
 
-from .models import Participant, RequestType, ServiceDesk, Team, Ticket
+from .models import Activity, Attachment, Participant, RequestType, ServiceDesk, Team, Ticket
 from .workflow import OPEN_STATUSES, Role, Status
 
 COUNT_CAP = 1000
@@ -134,4 +134,33 @@ def agent_queue(*, queue: str, user: User, desk: ServiceDesk | None = None) -> Q
         raise KeyError(queue)
     return qs.select_related("desk", "request_type", "requester", "team", "assignee").order_by(
         "resolution_due_at", "id"
+    )
+
+
+def attachment_get_visible(*, user: User | AnonymousUser, attachment_id: int) -> Attachment:
+    """A file this user may download: their own staged upload, or a file of a ticket they see
+    (files of internal notes only for the desk's agents). Attachment.DoesNotExist otherwise."""
+    if not user.is_authenticated:
+        raise Attachment.DoesNotExist
+    attachment = Attachment.objects.select_related("ticket", "activity").get(pk=attachment_id)
+    if attachment.ticket_id is None:
+        if attachment.uploaded_by_id != user.pk:
+            raise Attachment.DoesNotExist
+        return attachment
+    if not ticket_visible_queryset(user=user).filter(pk=attachment.ticket_id).exists():
+        raise Attachment.DoesNotExist
+    internal = attachment.activity_id and attachment.activity.visibility == Activity.Visibility.INTERNAL
+    if internal and Role.AGENT not in ticket_roles(ticket=attachment.ticket, user=user):
+        raise Attachment.DoesNotExist
+    return attachment
+
+
+def ticket_colleagues(*, ticket: Ticket) -> QuerySet[User]:
+    """People of the ticket's organisation it is not yet shared with."""
+    if not ticket.organization_id:
+        return User.objects.none()
+    return (
+        User.objects.filter(is_active=True, memberships__organization_id=ticket.organization_id)
+        .exclude(participations__ticket=ticket)
+        .order_by("full_name")
     )

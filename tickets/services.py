@@ -13,10 +13,12 @@ from accounts.models import Membership, Organization, Site, User
 from notifications.services import notification_create
 
 from . import workflow
+from .attachments import attachment_stage
 from .models import (
     Activity,
     Attachment,
     Participant,
+    Priority,
     RequestType,
     SensitiveValue,
     ServiceDesk,
@@ -139,10 +141,13 @@ def ticket_submit(
         new_value=ticket.status,
         data={"channel": channel},
     )
-    for key, uploads in values.files.items():
-        for upload in uploads:
-            attachment_store(ticket=ticket, activity=activity, uploaded_by=requester, upload=upload, field_key=key)
+    for key, items in values.files.items():
+        _attachments_claim(
+            items=items, ticket=ticket, activity=activity, uploaded_by=created_by or requester, field_key=key
+        )
     _notify_requester_received(ticket)
+    if ticket.status == workflow.Status.WAITING_FOR_APPROVAL:
+        _notify_vouchers(ticket)
     return ticket
 
 
@@ -151,19 +156,19 @@ def _due(start, minutes):
     return start + timedelta(minutes=minutes) if minutes else None
 
 
-def attachment_store(*, ticket: Ticket, activity: Activity | None, uploaded_by: User, upload, field_key: str = ""):
-    """Store an uploaded file and claim it for a ticket in one go."""
-    return Attachment.objects.create(
-        uploaded_by=uploaded_by,
-        file=upload,
-        original_name=upload.name[:255],
-        content_type=getattr(upload, "detected_content_type", "") or "application/octet-stream",
-        size=upload.size,
-        ticket=ticket,
-        activity=activity,
-        field_key=field_key,
-        claimed_at=timezone.now(),
-    )
+def _attachments_claim(*, items, ticket: Ticket, activity: Activity, uploaded_by: User, field_key: str = "") -> list:
+    """Attach staged files (or fresh uploads) to a ticket and the activity they came with."""
+    claimed = []
+    now = timezone.now()
+    for item in items:
+        attachment = item if isinstance(item, Attachment) else attachment_stage(uploaded_by=uploaded_by, upload=item)
+        updated = Attachment.objects.filter(pk=attachment.pk, uploaded_by=uploaded_by, ticket__isnull=True).update(
+            ticket=ticket, activity=activity, field_key=field_key, claimed_at=now
+        )
+        if not updated:
+            raise TicketError("An attached file is no longer available; please attach it again.")
+        claimed.append(attachment)
+    return claimed
 
 
 @transaction.atomic
@@ -183,8 +188,7 @@ def ticket_transition(
     if transition.note_required and not note.strip():
         raise TicketError("Please say why.")
     if action == "reopen" and workflow.Role.AGENT not in roles:
-        window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
-        if not locked.resolved_at or timezone.now() - locked.resolved_at > window:
+        if not workflow.reopen_window_open(resolved_at=locked.resolved_at, now=timezone.now()):
             raise TransitionNotAllowed("This request was resolved too long ago to reopen; please open a new one.")
 
     now = timezone.now()
@@ -197,6 +201,8 @@ def ticket_transition(
     elif action == "reopen":
         changes["resolved_at"] = None
     Ticket.objects.filter(pk=locked.pk).update(**changes)
+    if action == "approve":
+        _approval_side_effects(ticket=locked, approver=actor)
     Activity.objects.create(
         ticket=locked,
         actor=actor,
@@ -235,3 +241,191 @@ def _notify_participants_status(*, ticket: Ticket, actor: User | None, note: str
                 "url": ticket_url(ticket),
             },
         )
+
+
+def _notify(*, user: User, kind: str, template: str, ticket: Ticket, **context) -> None:
+    notification_create(
+        kind=kind,
+        to_email=user.email,
+        language=user.language,
+        template=template,
+        context={
+            "reference": ticket.reference,
+            "summary": ticket.summary,
+            "name": user.full_name,
+            "url": ticket_url(ticket),
+            **context,
+        },
+    )
+
+
+def _notify_vouchers(ticket: Ticket) -> None:
+    """Tell the organisation's vouching roles a request waits for their approval."""
+    if not ticket.organization_id:
+        return
+    vouchers = User.objects.filter(
+        is_active=True,
+        memberships__organization_id=ticket.organization_id,
+        memberships__role__in=Membership.VOUCHING_ROLES,
+    ).exclude(pk=ticket.requester_id)
+    for user in vouchers:
+        _notify(
+            user=user,
+            kind="approval_needed",
+            template="approval_needed",
+            ticket=ticket,
+            requester=ticket.requester.full_name,
+        )
+
+
+def _approval_side_effects(*, ticket: Ticket, approver: User) -> None:
+    """Approving a new employee's request makes them a member of the organisation."""
+    if not (ticket.request_type.approval_adds_membership and ticket.organization_id):
+        return
+    membership, created = Membership.objects.get_or_create(
+        user=ticket.requester, organization_id=ticket.organization_id, defaults={"role": Membership.Role.STAFF}
+    )
+    if created:
+        Activity.objects.create(
+            ticket=ticket,
+            actor=approver,
+            kind=Activity.Kind.APPROVAL,
+            body="",
+            new_value="membership_added",
+            data={"organization": ticket.organization_id},
+        )
+
+
+def _bump_version(*, ticket: Ticket, expected_version: int | None, **changes) -> Ticket:
+    """Compare-and-set on the version: refuse a change made on a stale copy."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion("Someone else changed this request in the meantime. Reload it and try again.")
+    Ticket.objects.filter(pk=locked.pk).update(version=locked.version + 1, **changes)
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def ticket_comment(
+    *, ticket: Ticket, author: User, body: str, uploads=(), internal: bool = False, expected_version: int | None = None
+) -> Activity:
+    """Add a public comment or (agents only) an internal note, with files. A customer's comment on
+    a request waiting for them hands it back to support."""
+    roles = ticket_roles(ticket=ticket, user=author)
+    is_agent = workflow.Role.AGENT in roles
+    if not roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER, workflow.Role.AGENT}:
+        raise TransitionNotAllowed("You cannot comment on this request.")
+    if internal and not is_agent:
+        raise TransitionNotAllowed("Only agents can add internal notes.")
+    if not body.strip() and not uploads:
+        raise TicketError("Write a comment or attach a file.")
+    changes = {}
+    if is_agent and not internal and ticket.first_response_at is None:
+        changes["first_response_at"] = timezone.now()
+    ticket = _bump_version(ticket=ticket, expected_version=expected_version, **changes)
+    activity = Activity.objects.create(
+        ticket=ticket,
+        actor=author,
+        kind=Activity.Kind.NOTE if internal else Activity.Kind.COMMENT,
+        visibility=Activity.Visibility.INTERNAL if internal else Activity.Visibility.PUBLIC,
+        body=body.strip(),
+    )
+    _attachments_claim(items=uploads, ticket=ticket, activity=activity, uploaded_by=author)
+    if internal:
+        return activity
+    if not is_agent and ticket.status == workflow.Status.WAITING_FOR_CUSTOMER:
+        ticket_transition(ticket=ticket, action="customer_reply", actor=author)
+    recipients = (
+        Participant.objects.filter(ticket=ticket, notify=True, user__is_active=True)
+        .exclude(user=author)
+        .select_related("user")
+    )
+    for participant in recipients:
+        _notify(
+            user=participant.user,
+            kind="public_reply",
+            template="public_reply",
+            ticket=ticket,
+            author=author.full_name,
+            body=activity.body,
+        )
+    return activity
+
+
+@transaction.atomic
+def ticket_share(*, ticket: Ticket, actor: User, user: User) -> Participant:
+    """Share a request with a colleague of the same organisation."""
+    roles = ticket_roles(ticket=ticket, user=actor)
+    if not roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER, workflow.Role.AGENT}:
+        raise TransitionNotAllowed("You cannot share this request.")
+    if (
+        not ticket.organization_id
+        or not Membership.objects.filter(
+            user=user, organization_id=ticket.organization_id, user__is_active=True
+        ).exists()
+    ):
+        raise TicketError("You can only share a request with people of the same organisation.")
+    participant, created = Participant.objects.get_or_create(ticket=ticket, user=user, defaults={"added_by": actor})
+    if not created:
+        raise TicketError(f"This request is already shared with {user}.")
+    Activity.objects.create(
+        ticket=ticket, actor=actor, kind=Activity.Kind.SHARE, new_value=user.email, data={"user": user.pk}
+    )
+    _notify(user=user, kind="shared_with_you", template="shared_with_you", ticket=ticket, actor=actor.full_name)
+    return participant
+
+
+@transaction.atomic
+def participant_set_notify(*, ticket: Ticket, user: User, notify: bool) -> Participant:
+    """Turn this person's e-mails about this request on or off."""
+    participant, _ = Participant.objects.get_or_create(
+        ticket=ticket, user=user, defaults={"added_by": user, "notify": notify}
+    )
+    if participant.notify != notify:
+        Participant.objects.filter(pk=participant.pk).update(notify=notify)
+        participant.notify = notify
+    Activity.objects.create(
+        ticket=ticket,
+        actor=user,
+        kind=Activity.Kind.NOTIFY,
+        visibility=Activity.Visibility.INTERNAL,
+        new_value="on" if notify else "off",
+    )
+    return participant
+
+
+@transaction.atomic
+def ticket_request_escalation(
+    *, ticket: Ticket, actor: User, reason: str, expected_version: int | None = None
+) -> Ticket:
+    """A customer asks for escalation: flag it with the reason, raise the priority, tell the team.
+    Agents decide whether to move the tier."""
+    if not ticket_roles(ticket=ticket, user=actor) & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER}:
+        raise TransitionNotAllowed("Only the people on this request can ask to escalate it.")
+    if not workflow.is_open(ticket.status):
+        raise TransitionNotAllowed("This request is no longer open.")
+    if ticket.escalation_requested:
+        raise TicketError("Escalation was already requested for this request.")
+    if not reason.strip():
+        raise TicketError("Please tell us why this needs escalating.")
+    ticket = _bump_version(
+        ticket=ticket,
+        expected_version=expected_version,
+        escalation_requested=True,
+        escalation_reason=reason.strip(),
+        escalation_requested_at=timezone.now(),
+        priority=min(ticket.priority + 1, Priority.URGENT),
+    )
+    Activity.objects.create(ticket=ticket, actor=actor, kind=Activity.Kind.ESCALATION_REQUEST, body=reason.strip())
+    team_members = ticket.team.members.filter(is_active=True) if ticket.team_id else User.objects.none()
+    for agent in team_members:
+        _notify(
+            user=agent,
+            kind="escalation_requested",
+            template="escalation_requested",
+            ticket=ticket,
+            reason=reason.strip(),
+            url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
+        )
+    return ticket

@@ -5,6 +5,7 @@ and their side effects.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -115,3 +116,10 @@ def available_transitions(*, status: str, roles: set[str] | frozenset[str]) -> l
 
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
+
+
+def reopen_window_open(*, resolved_at, now) -> bool:
+    """Customers may reopen a resolved request for settings.REOPEN_WINDOW_DAYS days."""
+    from django.conf import settings
+
+    return resolved_at is not None and now - resolved_at <= timedelta(days=settings.REOPEN_WINDOW_DAYS)

@@ -12,3 +12,13 @@ def status_label(value: str) -> str:
         return Status(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def is_image(attachment) -> bool:
+    return attachment.content_type.startswith("image/")

@@ -1,0 +1,56 @@
+"""Uploading ahead of a form, and downloading through the visibility rule (never a media URL)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from tickets.attachments import attachment_stage, validate_upload
+from tickets.models import Attachment
+from tickets.selectors import attachment_get_visible
+
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@login_required
+@require_POST
+def attachment_upload(request):
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"error": "Choose a file to upload."}, status=400)
+    try:
+        upload.detected_content_type = validate_upload(upload)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    attachment = attachment_stage(uploaded_by=request.user, upload=upload)
+    return JsonResponse(
+        {
+            "id": attachment.pk,
+            "name": attachment.original_name,
+            "size": attachment.size,
+            "content_type": attachment.content_type,
+            "url": reverse("portal:attachment_download", args=[attachment.pk]),
+        },
+        status=201,
+    )
+
+
+@login_required
+@require_GET
+def attachment_download(request, attachment_id):
+    try:
+        attachment = attachment_get_visible(user=request.user, attachment_id=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    inline = attachment.content_type in INLINE_TYPES
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    # Even a file that slipped past the checks can run nothing in our origin.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
