@@ -87,3 +87,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
             template="password_reset",
             context={"name": user.full_name, "url": url},
         )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "language"]

@@ -64,3 +64,9 @@ def ratelimit(*, scope: str, rate_setting: str, keys=(client_ip,)):
 
 def posted_email(request) -> str:
     return (request.POST.get("email") or request.POST.get("username") or "").strip().lower()
+
+
+def client_ip_and_email(request) -> str:
+    """Per address *and* account: a stranger elsewhere cannot lock someone out of signing in."""
+    email = posted_email(request)
+    return f"{client_ip(request)}|{email}" if email else ""

@@ -96,3 +96,10 @@ def user_register(*, token: str, full_name: str, password: str, language: str) -
     except IntegrityError as exc:
         # Two tabs submitting the same link at once: the second one finds it spent.
         raise SignupLinkUsed from exc
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Remember the user's language for pages and e-mails."""
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .forms import EmailForm, LoginForm, OutboxPasswordResetForm, SignupForm
-from .ratelimit import client_ip, posted_email, ratelimit
+from .ratelimit import client_ip, client_ip_and_email, posted_email, ratelimit
 from .services import SignupLinkError, signup_link_send, signup_token_read, user_register
 
 BAD_LINK_STATUS = {"invalid": 400, "expired": 410, "used": 410}
@@ -75,7 +75,7 @@ def _bad_link(request, error):
 
 
 @method_decorator(
-    ratelimit(scope="login", rate_setting="RATELIMIT_LOGIN", keys=(client_ip, posted_email)), name="dispatch"
+    ratelimit(scope="login", rate_setting="RATELIMIT_LOGIN", keys=(client_ip_and_email,)), name="dispatch"
 )
 class LoginView(InvalidFormIs400, auth_views.LoginView):
     template_name = "accounts/login.html"

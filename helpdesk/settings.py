@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "tickets",
+    "kb",
     "portal",
 ]
 

@@ -1,12 +1,17 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from . import views
+from .converters import ReferenceConverter
+
+register_converter(ReferenceConverter, "reference")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("agent/", include("tickets.urls_agent")),
+    path("help/", include("kb.urls")),
     path("", include("portal.urls")),
 ]

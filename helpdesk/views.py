@@ -3,6 +3,8 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -37,3 +39,8 @@ def healthz(request):
     """Database and broker state; 503 only when the database is unreachable (mail just waits)."""
     database, broker = _database_state(), _broker_state()
     return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (error pages, files).
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -1,16 +1,21 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.forms import ProfileForm
+from accounts.services import user_set_language
+from kb.selectors import article_search
 from tickets import workflow
-from tickets.forms import CommentForm, EscalateForm, RequestForm, ShareForm, TransitionForm
+from tickets.forms import CommentForm, EscalateForm, RequestFilterForm, RequestForm, ShareForm, TransitionForm
 from tickets.models import Activity, Participant, Ticket
+from tickets.pagination import page_of
 from tickets.selectors import (
     capped_count,
     desks_for_portal,
@@ -19,6 +24,7 @@ from tickets.selectors import (
     ticket_get_visible,
     ticket_list_for_customer,
     ticket_roles,
+    ticket_search,
 )
 from tickets.services import (
     TicketError,
@@ -87,17 +93,80 @@ def request_create(request, slug, type_key):
 
 @login_required
 def request_list(request):
-    scope = request.GET.get("scope", "created")
-    if scope not in SCOPES:
-        scope = "created"
-    tickets = ticket_list_for_customer(user=request.user, scope=scope)
-    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    form = RequestFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    scope = filters.get("scope") or "created"
+    tickets = ticket_list_for_customer(
+        user=request.user,
+        scope=scope,
+        status=filters.get("status") or "",
+        desk=filters.get("desk"),
+        query=filters.get("q") or "",
+        sort=filters.get("sort") or "-created",
+    )
+    page = page_of(tickets, number=request.GET.get("page"))
     counts = {key: capped_count(ticket_list_for_customer(user=request.user, scope=key)) for key in SCOPES}
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "portal/request_list.html",
-        {"page": page, "scope": scope, "scopes": [(k, v, counts[k]) for k, v in SCOPES.items()]},
+        {
+            "page": page,
+            "form": form if form.is_bound else RequestFilterForm(),
+            "scope": scope,
+            "scopes": [(k, v, counts[k]) for k, v in SCOPES.items()],
+            "page_query": query.urlencode(),
+        },
+        status=200 if form.is_valid() or not form.is_bound else 400,
     )
+
+
+@login_required
+def search(request):
+    query = (request.GET.get("q") or "")[:200]
+    language = get_language() or "en"
+    return render(
+        request,
+        "portal/search.html",
+        {
+            "q": query,
+            "articles": article_search(query=query, language=language),
+            "tickets": ticket_search(user=request.user, query=query),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(form.instance.language)
+        messages.success(request, _("Your profile was saved."))
+        response = redirect("portal:profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.instance.language, samesite="Lax")
+        return response
+    return render(request, "portal/profile.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+@require_POST
+def set_language(request):
+    """Switch English / Español; remembered on the user when signed in, in a cookie otherwise."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", secure=request.is_secure())
+    return response
 
 
 def _visible_ticket(request, reference) -> Ticket:

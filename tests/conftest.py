@@ -93,15 +93,31 @@ def outsider(other_provider):
     return _member("outsider@example.org", other_provider, "staff", "Otto Outsider")
 
 
-@pytest.fixture
-def tier1(catalogue):
+def _agent(email_address, tier, full_name):
     from accounts.models import User
     from tickets.models import Team
 
-    user = User.objects.create_user(email="t1@example.org", password="pw-for-tests-1", full_name="Tina Tier One")
-    for team in Team.objects.filter(tier=1):
+    user = User.objects.create_user(email=email_address, password="pw-for-tests-1", full_name=full_name)
+    for team in Team.objects.filter(tier=tier):
         team.members.add(user)
     return user
+
+
+@pytest.fixture
+def tier1(catalogue):
+    return _agent("t1@example.org", 1, "Tina Tier One")
+
+
+@pytest.fixture
+def tier2(catalogue):
+    return _agent("t2@example.org", 2, "Theo Tier Two")
+
+
+@pytest.fixture
+def superuser(db):
+    from accounts.models import User
+
+    return User.objects.create_superuser(email="root@example.org", password="pw-for-tests-1", full_name="Root")
 
 
 # --- A real SMTP server -----------------------------------------------------------------------
@@ -207,7 +223,10 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
     require(redis_available(settings.CELERY_BROKER_URL), f"Redis not reachable at {settings.CELERY_BROKER_URL}")
     with django_db_blocker.unblock():
         db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from urllib.parse import quote
+
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+    database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     name = f"test-{os.getpid()}@{socket.gethostname()}"
     env = {
         **os.environ,

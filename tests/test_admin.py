@@ -4,8 +4,6 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts.models import User
-
 REGISTERED = sorted((m._meta.app_label, m._meta.model_name) for m in admin.site._registry)
 
 
@@ -20,25 +18,20 @@ def test_every_domain_model_is_in_the_admin():
     assert expected <= set(REGISTERED)
 
 
-@pytest.fixture
-def admin_user(db):
-    return User.objects.create_superuser(email="root@example.org", password="pw-for-tests-1", full_name="Root")
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(("app_label", "model_name"), REGISTERED)
-def test_an_admin_opens_every_list_and_add_page(client, admin_user, catalogue, app_label, model_name):
-    client.force_login(admin_user)
+def test_an_admin_opens_every_list_and_add_page(client, superuser, catalogue, app_label, model_name):
+    client.force_login(superuser)
     assert client.get(reverse(f"admin:{app_label}_{model_name}_changelist")).status_code == 200
     add = client.get(reverse(f"admin:{app_label}_{model_name}_add"))
     assert add.status_code in (200, 403)  # 403 where adding by hand is refused (the outbox)
 
 
 @pytest.mark.django_db
-def test_an_admin_edits_a_request_type_with_its_fields(client, admin_user, catalogue):
+def test_an_admin_edits_a_request_type_with_its_fields(client, superuser, catalogue):
     from tickets.models import RequestType
 
-    client.force_login(admin_user)
+    client.force_login(superuser)
     request_type = RequestType.objects.get(desk__key="CSD", key="general-request")
     assert client.get(reverse("admin:tickets_requesttype_change", args=[request_type.pk])).status_code == 200
 

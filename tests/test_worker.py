@@ -28,3 +28,21 @@ def test_a_worker_process_sends_the_confirmation(client, catalogue, customer, sm
         assert time.monotonic() < deadline, "the worker never marked the message sent"
         time.sleep(0.05)
     assert "notifications.tasks.send_notification" in real_worker.log()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db
+def test_healthz_reports_the_broker_up_when_a_worker_runs(client, real_worker, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert client.get("/healthz").json() == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_broker_down_but_stays_200(client, settings):
+    from tests.conftest import free_port
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "down"}

@@ -73,9 +73,15 @@ class RequestTypeAdmin(admin.ModelAdmin):
 
 
 class ParticipantInline(admin.TabularInline):
+    # Sharing goes through tickets.services.ticket_share, which logs it; here it is only shown.
     model = Participant
     extra = 0
-    raw_id_fields = ["user", "added_by"]
+    fields = ["user", "notify", "added_by", "added_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ActivityInline(admin.TabularInline):
@@ -94,10 +100,14 @@ class TicketAdmin(admin.ModelAdmin):
     list_display = ["reference", "summary", "desk", "status", "tier", "team", "assignee", "created_at"]
     list_filter = ["desk", "status", "tier", "priority", "channel"]
     search_fields = ["reference", "summary"]
-    raw_id_fields = ["requester", "created_by", "assignee", "merged_into", "organization", "site"]
-    # Status, tier and the counter change only through the services, never by hand here.
-    readonly_fields = ["reference", "number", "status", "tier", "team", "version", "created_at", "updated_at"]
-    exclude = ["related"]
+    # Requests change only through the services, which log every change; the admin shows them.
+    fields = [
+        "reference", "desk", "request_type", "requester", "created_by", "organization", "site", "channel",
+        "summary", "description", "field_values", "status", "tier", "team", "assignee", "priority",
+        "escalation_requested", "escalation_reason", "first_response_due_at", "first_response_at",
+        "resolution_due_at", "resolved_at", "closed_at", "merged_into", "version", "created_at", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = fields
     inlines = [ParticipantInline, ActivityInline]
 
 
@@ -107,8 +117,15 @@ class ActivityAdmin(admin.ModelAdmin):
     list_filter = ["kind", "visibility"]
     raw_id_fields = ["ticket", "actor"]
 
+    # Append-only: the log is the audit trail.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
-        return False  # append-only
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Attachment)
@@ -119,9 +136,13 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 @admin.register(SensitiveValue)
 class SensitiveValueAdmin(admin.ModelAdmin):
+    # The value is never shown here: only the audited reveal service reads it.
     list_display = ["ticket", "field_key", "label"]
-    raw_id_fields = ["ticket"]
-    # The value itself is not listed; opening a row is an admin's deliberate act.
+    fields = ["ticket", "field_key", "label"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(WorkItem)

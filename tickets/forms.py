@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
-from .models import Attachment, RequestField, RequestType
+from .models import Attachment, RequestField, RequestType, ServiceDesk
 from .values import SubmittedValues
+from .workflow import Status
 
 SUMMARY_MAX = 255
 TEXT_MAX = 32000
@@ -43,7 +44,7 @@ class MultipleFileField(forms.FileField):
 
 def staged_attachments(*, user: User, ids) -> list[Attachment]:
     """The user's own uploaded-but-unclaimed files among these ids (others' are ignored)."""
-    wanted = [int(i) for i in ids if str(i).isdigit()][:50]
+    wanted = [int(i) for i in ids if str(i).isdecimal() and len(str(i)) <= 12][:50]
     if not wanted:
         return []
     return list(Attachment.objects.filter(pk__in=wanted, uploaded_by=user, ticket__isnull=True).order_by("pk"))
@@ -114,11 +115,17 @@ def _form_field(field: RequestField) -> forms.Field:
     return forms.CharField(max_length=max_length, min_length=rules.get("min_length"), **common)
 
 
-def eligible_sites(*, user: User, request_type: RequestType):
-    """Sites of the user's organisations that this request type is for."""
+def eligible_organizations(*, user: User, request_type: RequestType):
+    """The user's active organisations that this request type is for."""
     organizations = Organization.objects.filter(memberships__user=user, is_active=True)
     if request_type.audience in (RequestType.Audience.PROVIDERS, RequestType.Audience.PAYERS):
         organizations = organizations.filter(kind=request_type.audience)
+    return organizations.order_by("name", "pk")
+
+
+def eligible_sites(*, user: User, request_type: RequestType):
+    """Sites of the user's organisations that this request type is for."""
+    organizations = eligible_organizations(user=user, request_type=request_type)
     return Site.objects.filter(organization__in=organizations).select_related("organization")
 
 
@@ -171,8 +178,7 @@ class RequestForm(AttachmentsFormMixin, forms.Form):
         site = self.cleaned_data.get("site") or (self.sites[0] if len(self.sites) == 1 else None)
         if site:
             return site.organization, site
-        membership = self.user.memberships.select_related("organization").first()
-        return (membership.organization if membership else None), None
+        return eligible_organizations(user=self.user, request_type=self.request_type).first(), None
 
     def submitted_values(self) -> SubmittedValues:
         data = self.cleaned_data
@@ -240,3 +246,37 @@ class ShareForm(forms.Form):
     def __init__(self, *args, colleagues, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = colleagues
+
+
+class RequestFilterForm(forms.Form):
+    """Filters of the My requests list; every field is optional."""
+
+    scope = forms.ChoiceField(
+        choices=[("created", ""), ("shared", ""), ("organization", "")], required=False, widget=forms.HiddenInput
+    )
+    q = forms.CharField(label=gettext_lazy("Search"), max_length=200, required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any status")), ("open", gettext_lazy("Open")), ("done", gettext_lazy("Finished"))]
+        + list(Status.choices),
+    )
+    desk = forms.ModelChoiceField(
+        label=gettext_lazy("Service desk"),
+        queryset=ServiceDesk.objects.filter(is_active=True),
+        required=False,
+        to_field_name="slug",
+        empty_label=gettext_lazy("Any desk"),
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("-created", gettext_lazy("Newest first")),
+            ("created", gettext_lazy("Oldest first")),
+            ("-updated", gettext_lazy("Recently updated")),
+            ("reference", gettext_lazy("Reference")),
+            ("status", gettext_lazy("Status")),
+            ("summary", gettext_lazy("Summary")),
+        ],
+    )

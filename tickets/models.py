@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,9 @@ class ServiceDesk(Localized):
         max_length=10,
         unique=True,
         help_text=_("Upper-case letters used in references, e.g. CSD."),
+        validators=[
+            RegexValidator(r"^[A-Z][A-Z0-9]{0,9}$", _("Use upper-case letters and digits, starting with a letter."))
+        ],
     )
     slug = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=120)

@@ -1,7 +1,10 @@
 """Reads. `ticket_visibility_q` is the one rule for who may see a ticket: every page, API
 endpoint, download and search goes through it."""
 
+import re
+
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Membership, Organization, User
@@ -78,9 +81,31 @@ def capped_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> int:
     return len(queryset.order_by().values("pk")[: cap + 1])
 
 
-def ticket_list_for_customer(*, user: User, scope: str = "created") -> QuerySet[Ticket]:
-    """ "created" (by me), "shared" (with me), or "organization" (all of my organisations
-    where my role sees them)."""
+REFERENCE_PATTERN = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]{0,9})-(\d{1,9})\s*$")
+CUSTOMER_SORTS = {
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "reference": ("desk__key", "number"),
+    "-reference": ("-desk__key", "-number"),
+    "status": ("status", "-created_at"),
+    "summary": ("summary", "id"),
+}
+
+
+def ticket_list_for_customer(
+    *,
+    user: User,
+    scope: str = "created",
+    status: str = "",
+    desk: ServiceDesk | None = None,
+    query: str = "",
+    sort: str = "-created",
+) -> QuerySet[Ticket]:
+    """Requests "created" (by me), "shared" (with me), or of my "organization" (where my role
+    sees them all); filtered by status ("open", "done" or one status), desk and a text or
+    reference, sorted by one of CUSTOMER_SORTS."""
     if scope == "shared":
         qs = Ticket.objects.filter(Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))).exclude(
             requester=user
@@ -93,7 +118,46 @@ def ticket_list_for_customer(*, user: User, scope: str = "created") -> QuerySet[
         )
     else:
         qs = Ticket.objects.filter(requester=user)
-    return qs.select_related("desk", "request_type", "requester").order_by("-created_at", "-id")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status == "done":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    if desk is not None:
+        qs = qs.filter(desk=desk)
+    query = query.strip()
+    if query:
+        match = REFERENCE_PATTERN.match(query)
+        if match:
+            qs = qs.filter(reference=f"{match.group(1).upper()}-{int(match.group(2))}")
+        else:
+            qs = qs.filter(summary__icontains=query)
+    order = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["-created"])
+    return qs.select_related("desk", "request_type", "requester").order_by(*order)
+
+
+def ticket_search(*, user: User, query: str, limit: int = 20) -> list[Ticket]:
+    """The user's visible requests matching a text (ranked full-text search on PostgreSQL) or a
+    reference. Sensitive values are not searched: they are not in these columns."""
+    query = query.strip()
+    if not query:
+        return []
+    visible = ticket_visible_queryset(user=user).select_related("desk", "request_type")
+    match = REFERENCE_PATTERN.match(query)
+    if match:
+        return list(visible.filter(reference=f"{match.group(1).upper()}-{int(match.group(2))}")[:1])
+    if connection.vendor != "postgresql":
+        return list(visible.filter(Q(summary__icontains=query) | Q(description__icontains=query))[:limit])
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = SearchVector("summary", weight="A", config="simple") + SearchVector(
+        "description", weight="B", config="simple"
+    )
+    search = SearchQuery(query, search_type="websearch", config="simple")
+    return list(
+        visible.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-created_at")[:limit]
+    )
 
 
 def desks_for_portal() -> QuerySet[ServiceDesk]:

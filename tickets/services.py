@@ -93,6 +93,13 @@ def ticket_submit(
 ) -> Ticket:
     """Open a request: allocate its reference, route it, log it and confirm it by e-mail."""
     desk = request_type.desk
+    uploader = created_by or requester
+    # Files are written to storage before the desk counter is locked, so a slow store never
+    # holds up other submissions to the desk.
+    files = {
+        key: [i if isinstance(i, Attachment) else attachment_stage(uploaded_by=uploader, upload=i) for i in items]
+        for key, items in values.files.items()
+    }
     number = desk_allocate_number(desk=desk)
     needs_approval = request_type.needs_approval and not _requester_vouches(
         requester=requester, organization=organization
@@ -141,10 +148,8 @@ def ticket_submit(
         new_value=ticket.status,
         data={"channel": channel},
     )
-    for key, items in values.files.items():
-        _attachments_claim(
-            items=items, ticket=ticket, activity=activity, uploaded_by=created_by or requester, field_key=key
-        )
+    for key, items in files.items():
+        _attachments_claim(items=items, ticket=ticket, activity=activity, uploaded_by=uploader, field_key=key)
     _notify_requester_received(ticket)
     if ticket.status == workflow.Status.WAITING_FOR_APPROVAL:
         _notify_vouchers(ticket)

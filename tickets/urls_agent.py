@@ -7,5 +7,5 @@ app_name = "agent"
 urlpatterns = [
     path("", views.queue, name="home"),
     path("queues/<slug:queue>/", views.queue, name="queue"),
-    path("tickets/<str:reference>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<reference:reference>/", views.ticket_detail, name="ticket_detail"),
 ]

@@ -3,11 +3,11 @@
 import functools
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
 from .models import Ticket
+from .pagination import page_of
 from .selectors import AGENT_QUEUES, agent_queue, capped_count, ticket_get_visible, ticket_roles, user_is_agent
 from .workflow import Role
 
@@ -28,7 +28,7 @@ def queue(request, queue="unassigned"):
     if queue not in AGENT_QUEUES:
         raise Http404
     tickets = agent_queue(queue=queue, user=request.user)
-    page = Paginator(tickets, 50).get_page(request.GET.get("page"))
+    page = page_of(tickets, number=request.GET.get("page"), size=50)
     queues = [
         (key, label, capped_count(agent_queue(queue=key, user=request.user))) for key, label in AGENT_QUEUES.items()
     ]

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Membership, Organization, Site, User
+from kb.demo import DEMO_ARTICLES, articles_import, articles_load_file
 from tickets.catalogue import DEMO_CATALOGUE, DEMO_PEOPLE, catalogue_import, catalogue_load_file
 from tickets.models import Team
 
@@ -21,13 +22,14 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             counts = catalogue_import(data=catalogue_load_file(DEMO_CATALOGUE))
+            articles = articles_import(data=articles_load_file(DEMO_ARTICLES))
             people = catalogue_load_file(DEMO_PEOPLE)
             organizations = self._organizations(people.get("organizations", []))
             users = self._users(people.get("users", []), organizations)
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded: {desks} desks, {groups} groups, {types} request types, {fields} fields; ".format(**counts)
-                + f"{len(organizations)} organisations, {len(users)} users."
+                + f"{articles} help articles, {len(organizations)} organisations, {len(users)} users."
             )
         )
 
