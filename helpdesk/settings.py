@@ -136,6 +136,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_unsent",
         "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=60.0),
     },
+    "attachments-sweep": {
+        "task": "tickets.tasks.sweep_unclaimed_attachments",
+        "schedule": 3600.0,
+    },
 }
 
 # --- E-mail --------------------------------------------------------------------------------
@@ -199,6 +203,8 @@ STORAGES = {
     },
 }
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Files uploaded ahead of a form that is never sent are removed after this many hours.
+ATTACHMENT_STAGING_HOURS = env.int("ATTACHMENT_STAGING_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Accounts --------------------------------------------------------------------------------

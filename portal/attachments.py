@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.attachments import attachment_stage, validate_upload
@@ -18,7 +19,7 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 def attachment_upload(request):
     upload = request.FILES.get("file")
     if upload is None:
-        return JsonResponse({"error": "Choose a file to upload."}, status=400)
+        return JsonResponse({"error": _("Choose a file to upload.")}, status=400)
     try:
         upload.detected_content_type = validate_upload(upload)
     except ValidationError as error:

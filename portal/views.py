@@ -25,6 +25,7 @@ from tickets.selectors import (
     ticket_list_for_customer,
     ticket_roles,
     ticket_search,
+    user_vouches,
 )
 from tickets.services import (
     TicketError,
@@ -105,7 +106,8 @@ def request_list(request):
         sort=filters.get("sort") or "-created",
     )
     page = page_of(tickets, number=request.GET.get("page"))
-    counts = {key: capped_count(ticket_list_for_customer(user=request.user, scope=key)) for key in SCOPES}
+    scopes = [key for key in SCOPES if key != "organization" or user_vouches(user=request.user)]
+    counts = {key: capped_count(ticket_list_for_customer(user=request.user, scope=key)) for key in scopes}
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -115,7 +117,7 @@ def request_list(request):
             "page": page,
             "form": form if form.is_bound else RequestFilterForm(),
             "scope": scope,
-            "scopes": [(k, v, counts[k]) for k, v in SCOPES.items()],
+            "scopes": [(key, SCOPES[key], counts[key]) for key in scopes],
             "page_query": query.urlencode(),
         },
         status=200 if form.is_valid() or not form.is_bound else 400,

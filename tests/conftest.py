@@ -4,6 +4,7 @@ a Celery worker process on Redis, and headless Chromium."""
 import email
 import email.policy
 import os
+import re
 import shutil
 import signal
 import socket
@@ -319,6 +320,13 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    _watch_console(page)
+    yield page
+    context.close()
+    page.console_errors.check()
+
+
+def _watch_console(page):
     errors = ConsoleErrors()
     # A form re-shown with its messages answers 400 on purpose; Chromium logs that page load as
     # a console error. Only those main-document loads are excused; any other error fails.
@@ -339,9 +347,6 @@ def page(browser):
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
-    yield page
-    context.close()
-    errors.check()
 
 
 def screenshot(page, name: str) -> Path:
@@ -349,3 +354,37 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def new_page(browser, *, width=1280, height=900):
+    """Another signed-out browser page (its own cookies) that also fails on console errors."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    _watch_console(page)
+    return page
+
+
+def sign_in(page, base_url, email, password="pw-for-tests-1"):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label(re.compile(r"^Password")).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def check_accessibility(page, name=""):
+    """axe-core on the current page: no serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    bad = [v for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: " + "; ".join(
+        f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}" for v in bad
+    )
+
+
+def check_fits(page, name=""):
+    """Nothing wider than the screen (no sideways scrolling on a phone)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name}: {overflow}px wider than the screen"

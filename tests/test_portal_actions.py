@@ -351,3 +351,50 @@ def test_a_staged_upload_is_only_its_owners(client, customer, colleague):
     assert "sandbox" in download["Content-Security-Policy"]
     client.force_login(colleague)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_sweep_removes_only_old_unclaimed_files(client, catalogue, customer, settings):
+    from tickets.tasks import sweep_unclaimed_attachments
+
+    client.force_login(customer)
+    old = Attachment.objects.get(
+        pk=client.post(reverse("portal:attachment_upload"), {"file": png("old.png")}).json()["id"]
+    )
+    fresh = client.post(reverse("portal:attachment_upload"), {"file": png("fresh.png")}).json()["id"]
+    claimed = _submit(client, customer)
+    ticket_comment(ticket=claimed, author=customer, body="with a file", uploads=[png("kept.png")])
+    Attachment.objects.exclude(pk=fresh).update(created_at=timezone.now() - datetime.timedelta(hours=30))
+    path = old.file.path
+    assert sweep_unclaimed_attachments() == 1
+    assert not Attachment.objects.filter(pk=old.pk).exists()
+    assert Attachment.objects.filter(pk=fresh).exists()
+    assert Attachment.objects.filter(original_name="kept.png").exists()
+    import os
+
+    assert not os.path.exists(path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("request_detail", None),
+        ("request_comment", {"body": "intruding"}),
+        ("request_transition", {"action": "cancel"}),
+        ("request_escalate", {"reason": "intruding"}),
+        ("request_share", {"user": 1}),
+        ("request_notifications", {"notify": "off"}),
+    ],
+)
+def test_another_organisation_gets_a_404_everywhere(client, catalogue, customer, outsider, name, data):
+    ticket = _submit(client, customer, attachments=png())
+    client.force_login(outsider)
+    url = _url(name, ticket)
+    response = client.get(url) if data is None else client.post(url, data)
+    assert response.status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting_for_support" and ticket.version == 1
+    assert not Activity.objects.filter(ticket=ticket).exclude(kind="created").exists()
+    for attachment in Attachment.objects.filter(ticket=ticket):
+        assert client.get(reverse("portal:attachment_download", args=[attachment.pk])).status_code == 404

@@ -161,7 +161,9 @@ def test_the_profile_saves_name_and_language(client, customer):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/requests/%00/", "/requests/CSD-1%00/", "/agent/tickets/%00/", "/requests/CSD-1'--/"])
+@pytest.mark.parametrize(
+    "path", ["/requests/%00/", "/requests/CSD-1%00/", "/agent/tickets/%00/", "/requests/CSD-1'--/"]
+)
 def test_odd_references_are_a_404(client, customer, path):
     client.force_login(customer)
     assert client.get(path).status_code == 404

@@ -102,3 +102,14 @@ def attachment_stage(*, uploaded_by, upload):
         content_type=getattr(upload, "detected_content_type", "") or "application/octet-stream",
         size=upload.size,
     )
+
+
+def attachment_sweep_unclaimed(*, older_than) -> int:
+    """Delete files uploaded ahead of a form that was never sent; returns how many."""
+    stale = Attachment.objects.filter(ticket__isnull=True, created_at__lt=older_than)
+    count = 0
+    for attachment in stale.iterator():
+        attachment.file.delete(save=False)
+        attachment.delete()
+        count += 1
+    return count

@@ -6,6 +6,7 @@ import re
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Organization, User
 
@@ -160,6 +161,11 @@ def ticket_search(*, user: User, query: str, limit: int = 20) -> list[Ticket]:
     )
 
 
+def user_vouches(*, user: User) -> bool:
+    """Whether the user holds a role that sees all of an organisation's requests."""
+    return Membership.objects.filter(user=user, role__in=Membership.VOUCHING_ROLES).exists()
+
+
 def desks_for_portal() -> QuerySet[ServiceDesk]:
     return ServiceDesk.objects.filter(is_active=True)
 
@@ -179,8 +185,8 @@ def request_types_for_user(*, desk: ServiceDesk, user: User) -> QuerySet[Request
 
 
 AGENT_QUEUES = {
-    "unassigned": "Unassigned",
-    "mine": "Mine",
+    "unassigned": gettext_lazy("Unassigned"),
+    "mine": gettext_lazy("Mine"),
 }
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
 from notifications.services import notification_create
@@ -19,6 +20,7 @@ from .models import (
     Attachment,
     Participant,
     Priority,
+    RequestField,
     RequestType,
     SensitiveValue,
     ServiceDesk,
@@ -116,6 +118,9 @@ def ticket_submit(
             sensitive_values.append((field, value))
         else:
             public_values[key] = {"label": field.name, "value": value}
+            if field.kind == RequestField.Kind.CHOICE:
+                labels = {c["value"]: c.get("label", c["value"]) for c in field.choices}
+                public_values[key]["display"] = labels.get(value, value)
 
     ticket = Ticket.objects.create(
         desk=desk,
@@ -171,7 +176,7 @@ def _attachments_claim(*, items, ticket: Ticket, activity: Activity, uploaded_by
             ticket=ticket, activity=activity, field_key=field_key, claimed_at=now
         )
         if not updated:
-            raise TicketError("An attached file is no longer available; please attach it again.")
+            raise TicketError(_("An attached file is no longer available; please attach it again."))
         claimed.append(attachment)
     return claimed
 
@@ -183,18 +188,20 @@ def ticket_transition(
     """Apply one lifecycle transition, checked against tickets.workflow; refuse otherwise."""
     transition = workflow.transition_for(action)
     if transition is None:
-        raise TransitionNotAllowed(f"Unknown action: {action}")
+        raise TransitionNotAllowed(_("Unknown action: %(action)s") % {"action": action})
     roles = {workflow.Role.SYSTEM} if actor is None else set(ticket_roles(ticket=ticket, user=actor))
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion("Someone else changed this request in the meantime. Reload it and try again.")
+        raise StaleVersion(_("Someone else changed this request in the meantime. Reload it and try again."))
     if locked.status not in transition.sources or not (transition.roles & roles):
-        raise TransitionNotAllowed(f"“{transition.label}” is not possible on this request now.")
+        raise TransitionNotAllowed(
+            _("“%(action)s” is not possible on this request now.") % {"action": transition.label}
+        )
     if transition.note_required and not note.strip():
-        raise TicketError("Please say why.")
+        raise TicketError(_("Please say why."))
     if action == "reopen" and workflow.Role.AGENT not in roles:
         if not workflow.reopen_window_open(resolved_at=locked.resolved_at, now=timezone.now()):
-            raise TransitionNotAllowed("This request was resolved too long ago to reopen; please open a new one.")
+            raise TransitionNotAllowed(_("This request was resolved too long ago to reopen; please open a new one."))
 
     now = timezone.now()
     old_status = locked.status
@@ -305,7 +312,7 @@ def _bump_version(*, ticket: Ticket, expected_version: int | None, **changes) ->
     """Compare-and-set on the version: refuse a change made on a stale copy."""
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion("Someone else changed this request in the meantime. Reload it and try again.")
+        raise StaleVersion(_("Someone else changed this request in the meantime. Reload it and try again."))
     Ticket.objects.filter(pk=locked.pk).update(version=locked.version + 1, **changes)
     locked.refresh_from_db()
     return locked
@@ -320,11 +327,11 @@ def ticket_comment(
     roles = ticket_roles(ticket=ticket, user=author)
     is_agent = workflow.Role.AGENT in roles
     if not roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER, workflow.Role.AGENT}:
-        raise TransitionNotAllowed("You cannot comment on this request.")
+        raise TransitionNotAllowed(_("You cannot comment on this request."))
     if internal and not is_agent:
-        raise TransitionNotAllowed("Only agents can add internal notes.")
+        raise TransitionNotAllowed(_("Only agents can add internal notes."))
     if not body.strip() and not uploads:
-        raise TicketError("Write a comment or attach a file.")
+        raise TicketError(_("Write a comment or attach a file."))
     changes = {}
     if is_agent and not internal and ticket.first_response_at is None:
         changes["first_response_at"] = timezone.now()
@@ -363,17 +370,17 @@ def ticket_share(*, ticket: Ticket, actor: User, user: User) -> Participant:
     """Share a request with a colleague of the same organisation."""
     roles = ticket_roles(ticket=ticket, user=actor)
     if not roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER, workflow.Role.AGENT}:
-        raise TransitionNotAllowed("You cannot share this request.")
+        raise TransitionNotAllowed(_("You cannot share this request."))
     if (
         not ticket.organization_id
         or not Membership.objects.filter(
             user=user, organization_id=ticket.organization_id, user__is_active=True
         ).exists()
     ):
-        raise TicketError("You can only share a request with people of the same organisation.")
+        raise TicketError(_("You can only share a request with people of the same organisation."))
     participant, created = Participant.objects.get_or_create(ticket=ticket, user=user, defaults={"added_by": actor})
     if not created:
-        raise TicketError(f"This request is already shared with {user}.")
+        raise TicketError(_("This request is already shared with %(name)s.") % {"name": user})
     Activity.objects.create(
         ticket=ticket, actor=actor, kind=Activity.Kind.SHARE, new_value=user.email, data={"user": user.pk}
     )
@@ -407,13 +414,13 @@ def ticket_request_escalation(
     """A customer asks for escalation: flag it with the reason, raise the priority, tell the team.
     Agents decide whether to move the tier."""
     if not ticket_roles(ticket=ticket, user=actor) & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER}:
-        raise TransitionNotAllowed("Only the people on this request can ask to escalate it.")
+        raise TransitionNotAllowed(_("Only the people on this request can ask to escalate it."))
     if not workflow.is_open(ticket.status):
-        raise TransitionNotAllowed("This request is no longer open.")
+        raise TransitionNotAllowed(_("This request is no longer open."))
     if ticket.escalation_requested:
-        raise TicketError("Escalation was already requested for this request.")
+        raise TicketError(_("Escalation was already requested for this request."))
     if not reason.strip():
-        raise TicketError("Please tell us why this needs escalating.")
+        raise TicketError(_("Please tell us why this needs escalating."))
     ticket = _bump_version(
         ticket=ticket,
         expected_version=expected_version,

@@ -57,19 +57,19 @@
           var img = document.createElement("img");
           img.className = "thumb";
           img.src = body.url;
-          img.alt = "Preview of " + body.name;
+          img.alt = (zone.dataset.msgPreview || "Preview of %s").replace("%s", body.name);
           item.appendChild(img);
         }
       } else {
         item.className = "upload-error";
         item.setAttribute("role", "alert");
-        item.textContent = body.error || "The upload failed. Please try again.";
+        item.textContent = body.error || zone.dataset.msgFailed;
       }
     });
     xhr.addEventListener("error", function () {
       item.className = "upload-error";
       item.setAttribute("role", "alert");
-      item.textContent = "The upload failed. Please check your connection and try again.";
+      item.textContent = zone.dataset.msgOffline;
     });
     xhr.send(data);
   }
