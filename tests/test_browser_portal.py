@@ -2,6 +2,7 @@
 approval, Spanish, and phone-width screens. Every page fails the test on a console error."""
 
 import base64
+import re
 import struct
 import zlib
 
@@ -172,3 +173,23 @@ def test_the_portal_in_spanish_on_a_phone(page, site, customer):
     assert requests_label in page.content()
     page.goto(site + "/desks/customer-service/")
     assert "Mesa de servicio al cliente" in page.content()
+
+
+def test_matching_articles_are_suggested_while_typing_a_summary(page, site, customer):
+    from kb.demo import DEMO_ARTICLES, articles_import, articles_load_file
+
+    articles_import(data=articles_load_file(DEMO_ARTICLES))
+    sign_in(page, site, customer.email)
+    page.goto(f"{site}/desks/child-care-provider/other-issue/")
+    page.get_by_label("Summary").press_sequentially("How do I share attendance from brightwheel", delay=5)
+    suggestion = page.locator(".suggestions a", has_text="CCMS")
+    suggestion.wait_for()
+    assert suggestion.get_attribute("href") == "/help/child-care-provider/connect-ccms-attendance/"
+    check_accessibility(page, "suggestions")
+    screenshot(page, "portal-suggestions")
+    page.goto(f"{site}/search/?q=attendance")
+    page.get_by_role("link", name=re.compile("CCMS")).first.click()
+    page.get_by_role("heading", level=1).wait_for()
+    assert "brightwheel" in page.content()
+    check_accessibility(page, "article")
+    screenshot(page, "kb-article")

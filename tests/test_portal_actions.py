@@ -398,3 +398,70 @@ def test_another_organisation_gets_a_404_everywhere(client, catalogue, customer,
     assert not Activity.objects.filter(ticket=ticket).exclude(kind="created").exists()
     for attachment in Attachment.objects.filter(ticket=ticket):
         assert client.get(reverse("portal:attachment_download", args=[attachment.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_decline_needs_a_reason_and_tells_the_requester(client, catalogue, provider):
+    director = User.objects.create_user(email="director@example.org", password="x", full_name="Dee Director")
+    Membership.objects.create(user=director, organization=provider, role="site_manager")
+    newcomer = User.objects.create_user(email="new@example.org", password="x", full_name="Nell New")
+    client.force_login(newcomer)
+    client.post(reverse("portal:request_create", args=["child-care-provider", "new-employee-access"]), {
+        "summary": "Access", "description": "New here.", "provider_id": provider.provider_id,
+        "employee_full_name": "Nell New", "employee_email": "new@example.org",
+    })  # fmt: skip
+    ticket = Ticket.objects.get()
+    client.force_login(director)
+    response = client.post(_url("request_transition", ticket), {"action": "decline", "note": ""})
+    assert response.status_code == 400
+    assert b"Please say why." in response.content
+    response = client.post(_url("request_transition", ticket), {"action": "decline", "note": "Not one of ours."})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "declined"
+    assert not Membership.objects.filter(user=newcomer).exists()
+    assert Notification.objects.filter(kind="status_changed", to_email=newcomer.email).exists()
+
+
+@pytest.mark.django_db
+def test_someone_with_several_sites_picks_one(client, catalogue, customer):
+    from accounts.models import Site
+
+    organization = customer.memberships.get().organization
+    riverside = Site.objects.create(organization=organization, name="Riverside")
+    client.force_login(customer)
+    response = client.post(GENERAL, {"summary": "Which site?", "description": "d"})
+    assert response.status_code == 400
+    assert b"Site" in response.content and b"This field is required." in response.content
+    response = client.post(GENERAL, {"summary": "Which site?", "description": "d", "site": riverside.pk})
+    assert response.status_code == 302
+    assert Ticket.objects.get().site == riverside
+
+
+@pytest.mark.django_db
+def test_payers_see_payer_types_and_not_provider_types(client, catalogue):
+    from accounts.models import Organization
+
+    payer_org = Organization.objects.create(name="Health Plan", kind="payer", provider_id="PY-1")
+    payer = User.objects.create_user(email="payer@example.org", password="x", full_name="Pat Payer")
+    Membership.objects.create(user=payer, organization=payer_org, role="staff")
+    client.force_login(payer)
+    page = client.get(reverse("portal:desk_detail", args=["edi-support"]), {"group": "payer"}).content
+    assert b"Payer SFTP Issue" in page
+    page = client.get(reverse("portal:desk_detail", args=["edi-support"]), {"group": "provider"}).content
+    assert b"Provider Request" not in page
+    assert client.get(reverse("portal:request_create", args=["edi-support", "provider-request"])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_spanish_speaker_gets_the_confirmation_in_spanish(client, catalogue, customer, smtp):
+    from tests.conftest import body_text
+
+    customer.language = "es"
+    customer.save()
+    _submit(client, customer)
+    (message,) = smtp.wait_for(1)
+    assert message["Subject"] == "[CSD-1] Recibimos su solicitud: Need help"
+    assert "Recibimos su solicitud en Mesa de servicio al cliente. Su referencia es CSD-1" in body_text(message)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Ver su solicitud" in html

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
@@ -55,6 +55,11 @@ def ticket_url(ticket: Ticket) -> str:
     return settings.SITE_URL + reverse("portal:request_detail", args=[ticket.reference])
 
 
+def _in_language(language: str, compute):
+    with translation.override(language):
+        return compute()
+
+
 def _notify_requester_received(ticket: Ticket) -> None:
     requester = ticket.requester
     notification_create(
@@ -65,7 +70,7 @@ def _notify_requester_received(ticket: Ticket) -> None:
         context={
             "reference": ticket.reference,
             "summary": ticket.summary,
-            "desk": ticket.desk.name,
+            "desk": _in_language(requester.language, lambda: ticket.desk.display_name),
             "status": workflow.Status(ticket.status).label,
             "name": requester.full_name,
             "url": ticket_url(ticket),
