@@ -21,6 +21,7 @@ from tickets.selectors import (
     desks_for_portal,
     request_types_for_user,
     ticket_colleagues,
+    ticket_field_rows,
     ticket_get_visible,
     ticket_list_for_customer,
     ticket_roles,
@@ -197,6 +198,7 @@ def _render_detail(request, ticket, *, status=200, **forms):
         .select_related("actor")
         .prefetch_related("attachments"),
         "participants": participants,
+        "field_rows": ticket_field_rows(ticket=ticket),
         "notify_on": me.notify if me else False,
         "can_act": can_act,
         "actions": actions,

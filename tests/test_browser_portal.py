@@ -53,56 +53,98 @@ def site(live_server, settings, catalogue):
     return live_server.url
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 def test_a_provider_reports_an_error_with_a_dropped_file_and_a_pasted_screenshot(
-    page, site, customer, colleague, browser
+    page, site, customer, colleague, browser, language
 ):
+    from tickets.models import RequestType
+
+    User.objects.filter(pk__in=[customer.pk, colleague.pk]).update(language=language)
+    request_type = RequestType.objects.select_related("desk", "group").get(desk__key="CCP", key="portal-error")
+
+    def t(text):
+        with translation.override(language):
+            return translation.gettext(text)
+
+    def label(obj):
+        with translation.override(language):
+            return obj.display_name
+
+    def field(key):
+        return label(request_type.fields.get(key=key))
+
     sign_in(page, site, customer.email)
     check_accessibility(page, "home")
-    page.get_by_role("link", name="Child Care Provider Help Desk").click()
-    page.get_by_role("link", name="Problems and other requests").click()
+    page.get_by_role("link", name=label(request_type.desk)).click()
+    page.get_by_role("link", name=label(request_type.group)).click()
     check_accessibility(page, "desk")
-    page.get_by_role("link", name="I see an error while trying to access the provider portal").click()
-    page.get_by_label("Summary").fill("Blank page after sign-in")
-    page.get_by_label("Description").fill("After signing in the dashboard stays white.")
-    page.get_by_label("Browser").select_option("firefox")
+    page.get_by_role("link", name=label(request_type)).click()
+    page.get_by_label(field("summary")).fill("Blank page after sign-in")
+    page.get_by_label(field("description")).fill("After signing in the dashboard stays white.")
+    page.get_by_label(field("browser")).select_option("firefox")
 
     page.evaluate(DROP, ["dragged.png", PNG_B64])
-    page.get_by_label("Summary").focus()
+    page.get_by_label(field("summary")).focus()
     page.evaluate(PASTE, ["", PNG_B64])
     page.locator("input[name=attachments__staged]").nth(1).wait_for()
     page.locator(".staged img.thumb").nth(1).wait_for()
     assert page.locator("input[name=attachments__staged]:checked").count() == 2
     check_accessibility(page, "request form")
-    screenshot(page, "portal-form-with-files")
-    page.get_by_role("button", name="Send").click()
+    screenshot(page, f"portal-{language}-form-with-files")
+    page.get_by_role("button", name=t("Send")).click()
 
     page.get_by_role("heading", name="Blank page after sign-in").wait_for()
     ticket = Ticket.objects.get()
     assert sorted(ticket.attachments.values_list("original_name", flat=True)) == ["dragged.png", "screenshot.png"]
     assert page.locator(".attachments img.thumb").count() == 2
     check_accessibility(page, "request page")
-    screenshot(page, "portal-request-with-files")
+    screenshot(page, f"portal-{language}-request-with-files")
 
     # Share with a colleague, who then finds it.
-    page.locator("summary", has_text="Share").click()
-    page.get_by_label("Share with").select_option(label=colleague.full_name)
-    page.get_by_role("button", name="Share", exact=True).click()
-    page.get_by_text(f"Shared with {colleague.full_name}.").wait_for()
+    page.locator("summary", has_text=t("Share")).click()
+    page.get_by_label(t("Share with")).select_option(label=colleague.full_name)
+    page.get_by_role("button", name=t("Share"), exact=True).click()
+    page.get_by_text(t("Shared with %(name)s.") % {"name": colleague.full_name}).wait_for()
     other = new_page(browser)
     sign_in(other, site, colleague.email)
     other.goto(f"{site}/requests/?scope=shared")
+    check_accessibility(other, "list")
     other.get_by_role("link", name=ticket.reference).click()
     other.get_by_role("heading", name="Blank page after sign-in").wait_for()
     other.console_errors.check()
     other.context.close()
 
     # Resolve.
-    page.locator("summary", has_text="Resolve this issue").click()
-    page.get_by_role("button", name="Resolve").click()
-    page.get_by_text("The request is now: Resolved.").wait_for()
+    page.locator("summary", has_text=t("Resolve this issue")).click()
+    page.get_by_role("button", name=t("Resolve")).click()
+    page.get_by_text(t("The request is now: %(status)s.") % {"status": t("Resolved")}).wait_for()
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
-    screenshot(page, "portal-request-resolved")
+    screenshot(page, f"portal-{language}-request-resolved")
+
+
+def test_the_portal_works_from_the_keyboard(page, site, customer):
+    sign_in(page, site, customer.email)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.goto(f"{site}/desks/customer-service/")
+    link = page.get_by_role("link", name="General Request – Portal link")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Summary").wait_for()
+    page.get_by_label("Summary").focus()
+    page.keyboard.type("Typed from the keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Every field reachable with Tab.")
+    page.get_by_role("button", name="Send").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Typed from the keyboard").wait_for()
+    outline = page.evaluate("getComputedStyle(document.querySelector('a.brand')).boxShadow")
+    page.locator("a.brand").focus()
+    focused = page.evaluate("getComputedStyle(document.activeElement).boxShadow")
+    assert focused != "none" and focused != outline, "focus must be visible"
 
 
 def test_a_new_employee_is_approved_by_a_lead_director(page, site, provider, browser):

@@ -203,7 +203,7 @@ class RequestForm(AttachmentsFormMixin, forms.Form):
 
 class CommentForm(AttachmentsFormMixin, forms.Form):
     body = forms.CharField(
-        label=gettext_lazy("Add a comment"),
+        label=gettext_lazy("Comment"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=TEXT_MAX,
         required=False,

@@ -6,11 +6,11 @@ import re
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from accounts.models import Membership, Organization, User
 
-from .models import Activity, Attachment, Participant, RequestType, ServiceDesk, Team, Ticket
+from .models import Activity, Attachment, Participant, RequestField, RequestType, ServiceDesk, Team, Ticket
 from .workflow import OPEN_STATUSES, Role, Status
 
 COUNT_CAP = 1000
@@ -234,3 +234,19 @@ def ticket_colleagues(*, ticket: Ticket) -> QuerySet[User]:
         .exclude(participations__ticket=ticket)
         .order_by("full_name")
     )
+
+
+def ticket_field_rows(*, ticket: Ticket) -> list[tuple[str, str]]:
+    """The non-sensitive field values as (label, value) in the reader's language; a field that
+    has since been removed keeps the label it had when the request was sent."""
+    fields = {f.key: f for f in RequestField.objects.filter(request_type_id=ticket.request_type_id)}
+    language_key = "label_es" if (get_language() or "en").startswith("es") else "label"
+    rows = []
+    for key, item in (ticket.field_values or {}).items():
+        field = fields.get(key)
+        value = item.get("display", item.get("value"))
+        if field is not None and field.kind == RequestField.Kind.CHOICE:
+            labels = {c["value"]: c.get(language_key) or c.get("label") for c in field.choices}
+            value = labels.get(item.get("value"), value)
+        rows.append((field.display_name if field is not None else item.get("label", key), value))
+    return rows

@@ -8,7 +8,15 @@ from django.shortcuts import render
 
 from .models import Ticket
 from .pagination import page_of
-from .selectors import AGENT_QUEUES, agent_queue, capped_count, ticket_get_visible, ticket_roles, user_is_agent
+from .selectors import (
+    AGENT_QUEUES,
+    agent_queue,
+    capped_count,
+    ticket_field_rows,
+    ticket_get_visible,
+    ticket_roles,
+    user_is_agent,
+)
 from .workflow import Role
 
 
@@ -47,5 +55,10 @@ def ticket_detail(request, reference):
     return render(
         request,
         "agent/ticket_detail.html",
-        {"ticket": ticket, "activities": activities, "participants": ticket.participants.select_related("user")},
+        {
+            "ticket": ticket,
+            "activities": activities,
+            "participants": ticket.participants.select_related("user"),
+            "field_rows": ticket_field_rows(ticket=ticket),
+        },
     )
