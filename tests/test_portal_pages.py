@@ -177,3 +177,17 @@ def test_odd_staged_ids_are_ignored(client, catalogue, customer, staged):
     response = client.post(url, {"summary": "Odd ids", "description": "d", "attachments__staged": staged})
     assert response.status_code == 302
     assert not Ticket.objects.get().attachments.exists()
+
+
+@pytest.mark.django_db
+def test_search_returns_only_matching_requests(client, catalogue, customer):
+    submit(customer, summary="Printer on fire")
+    match = submit(customer, summary="Invoice missing", description="March invoice never arrived")
+    client.force_login(customer)
+    page = client.get(reverse("portal:search"), {"q": "invoice"}).content.decode()
+    results = page.split("Your requests")[1]
+    assert match.reference in results
+    assert "Printer on fire" not in results
+    assert "CSD-1" not in results
+    page = client.get(reverse("portal:search"), {"q": "Zebra-Quartz-42"}).content.decode()
+    assert "CSD-" not in page.split("Your requests")[1]

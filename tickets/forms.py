@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
-from .models import Attachment, RequestField, RequestType, ServiceDesk
+from .models import Attachment, Priority, RequestField, RequestType, ServiceDesk
 from .values import SubmittedValues
 from .workflow import Status
 
@@ -280,3 +280,30 @@ class RequestFilterForm(forms.Form):
             ("summary", gettext_lazy("Summary")),
         ],
     )
+
+
+class AgentReplyForm(CommentForm):
+    internal = forms.BooleanField(
+        label=gettext_lazy("Internal note (only agents see it)"), required=False, initial=False
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("Assignee"), required=False, empty_label=gettext_lazy("Nobody")
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, agents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), choices=Priority.choices, coerce=int)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class TierForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -10,7 +10,17 @@ from django.utils.translation import get_language, gettext_lazy
 
 from accounts.models import Membership, Organization, User
 
-from .models import Activity, Attachment, Participant, RequestField, RequestType, ServiceDesk, Team, Ticket
+from .models import (
+    Activity,
+    Attachment,
+    Participant,
+    RequestField,
+    RequestType,
+    SensitiveValue,
+    ServiceDesk,
+    Team,
+    Ticket,
+)
 from .workflow import OPEN_STATUSES, Role, Status
 
 COUNT_CAP = 1000
@@ -156,8 +166,11 @@ def ticket_search(*, user: User, query: str, limit: int = 20) -> list[Ticket]:
         "description", weight="B", config="simple"
     )
     search = SearchQuery(query, search_type="websearch", config="simple")
+    # Match with @@ first: ts_rank can give rows that do not match a small positive rank.
     return list(
-        visible.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-created_at")[:limit]
+        visible.annotate(document=vector, rank=SearchRank(vector, search))
+        .filter(document=search)
+        .order_by("-rank", "-created_at")[:limit]
     )
 
 
@@ -250,3 +263,18 @@ def ticket_field_rows(*, ticket: Ticket) -> list[tuple[str, str]]:
             value = labels.get(item.get("value"), value)
         rows.append((field.display_name if field is not None else item.get("label", key), value))
     return rows
+
+
+def agent_tier(*, ticket: Ticket, user: User) -> int:
+    """The highest tier this agent works at on the ticket's desk (0: not an agent there)."""
+    tiers = Team.objects.filter(members=user, desk_id=ticket.desk_id).values_list("tier", flat=True)
+    return max(tiers, default=2 if user.is_superuser else 0)
+
+
+def desk_agents(*, desk_id: int) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, teams__desk_id=desk_id).distinct().order_by("full_name")
+
+
+def sensitive_fields_present(*, ticket: Ticket) -> list[str]:
+    """Labels of the sensitive values a ticket holds; never the values themselves."""
+    return list(SensitiveValue.objects.filter(ticket=ticket).order_by("id").values_list("label", flat=True))

@@ -24,9 +24,10 @@ from .models import (
     RequestType,
     SensitiveValue,
     ServiceDesk,
+    Team,
     Ticket,
 )
-from .selectors import ticket_roles
+from .selectors import agent_tier, desk_agents, ticket_roles
 from .values import SubmittedValues
 
 
@@ -446,3 +447,109 @@ def ticket_request_escalation(
             url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
         )
     return ticket
+
+
+def _require_agent(*, ticket: Ticket, actor: User) -> None:
+    if workflow.Role.AGENT not in ticket_roles(ticket=ticket, user=actor):
+        raise TransitionNotAllowed(_("Only the agents of this desk can do that."))
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, expected_version: int | None = None) -> Ticket:
+    """Give the request to an agent of its desk (or to nobody)."""
+    _require_agent(ticket=ticket, actor=actor)
+    if assignee is not None and not desk_agents(desk_id=ticket.desk_id).filter(pk=assignee.pk).exists():
+        raise TicketError(_("%(name)s is not an agent of this desk.") % {"name": assignee})
+    old = ticket.assignee
+    ticket = _bump_version(ticket=ticket, expected_version=expected_version, assignee=assignee)
+    Activity.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=Activity.Kind.ASSIGNMENT,
+        visibility=Activity.Visibility.INTERNAL,
+        old_value=old.email if old else "",
+        new_value=assignee.email if assignee else "",
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_priority(*, ticket: Ticket, actor: User, priority: int, expected_version: int | None = None) -> Ticket:
+    _require_agent(ticket=ticket, actor=actor)
+    if priority not in Priority.values:
+        raise TicketError(_("Choose a valid priority."))
+    old = ticket.priority
+    ticket = _bump_version(ticket=ticket, expected_version=expected_version, priority=priority)
+    Activity.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=Activity.Kind.PRIORITY,
+        visibility=Activity.Visibility.INTERNAL,
+        old_value=str(old),
+        new_value=str(priority),
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_escalate_tier(
+    *, ticket: Ticket, actor: User, to_tier: int, reason: str, expected_version: int | None = None
+) -> Ticket:
+    """Move a request between Tier I and Tier II. The tier and team change; the status does not."""
+    _require_agent(ticket=ticket, actor=actor)
+    if to_tier not in (1, 2) or to_tier == ticket.tier:
+        raise TicketError(_("The request is already at that tier."))
+    if not reason.strip():
+        raise TicketError(_("Please give the reason for the escalation."))
+    if not workflow.is_open(ticket.status):
+        raise TransitionNotAllowed(_("This request is no longer open."))
+    request_type = ticket.request_type
+    if to_tier == 2:
+        team = request_type.escalation_team or Team.objects.filter(desk_id=ticket.desk_id, tier=2).first()
+    else:
+        team = request_type.default_team
+    if team is None:
+        raise TicketError(_("This desk has no team at that tier."))
+    old_tier = ticket.tier
+    changes = {"tier": to_tier, "team": team, "assignee": None}
+    if to_tier == 2:
+        changes["escalation_requested"] = False
+    ticket = _bump_version(ticket=ticket, expected_version=expected_version, **changes)
+    Activity.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=Activity.Kind.TIER,
+        visibility=Activity.Visibility.INTERNAL,
+        body=reason.strip(),
+        old_value=str(old_tier),
+        new_value=str(to_tier),
+        data={"team": team.pk},
+    )
+    for agent in team.members.filter(is_active=True).exclude(pk=actor.pk):
+        _notify(
+            user=agent,
+            kind="tier_escalation",
+            template="tier_escalation",
+            ticket=ticket,
+            reason=reason.strip(),
+            url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
+        )
+    return ticket
+
+
+@transaction.atomic
+def sensitive_values_reveal(*, ticket: Ticket, actor: User) -> list[SensitiveValue]:
+    """The one reader of sensitive values: Tier II agents of the desk only, each reveal audited."""
+    if agent_tier(ticket=ticket, user=actor) < 2:
+        raise TransitionNotAllowed(_("Only Tier II agents can see these details."))
+    values = list(SensitiveValue.objects.filter(ticket=ticket).order_by("id"))
+    for value in values:
+        Activity.objects.create(
+            ticket=ticket,
+            actor=actor,
+            kind=Activity.Kind.REVEAL,
+            visibility=Activity.Visibility.INTERNAL,
+            new_value=value.field_key,
+            data={"label": value.label},
+        )
+    return values

@@ -8,4 +8,10 @@ urlpatterns = [
     path("", views.queue, name="home"),
     path("queues/<slug:queue>/", views.queue, name="queue"),
     path("tickets/<reference:reference>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<reference:reference>/reply/", views.ticket_reply, name="ticket_reply"),
+    path("tickets/<reference:reference>/transition/", views.ticket_agent_transition, name="ticket_transition"),
+    path("tickets/<reference:reference>/assign/", views.ticket_agent_assign, name="ticket_assign"),
+    path("tickets/<reference:reference>/priority/", views.ticket_agent_priority, name="ticket_priority"),
+    path("tickets/<reference:reference>/tier/", views.ticket_agent_tier, name="ticket_tier"),
+    path("tickets/<reference:reference>/reveal/", views.ticket_agent_reveal, name="ticket_reveal"),
 ]
