@@ -136,6 +136,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_unsent",
         "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=60.0),
     },
+    "sla-check": {"task": "tickets.tasks.check_slas", "schedule": 300.0},
+    "lifecycle-clocks": {"task": "tickets.tasks.run_lifecycle_clocks", "schedule": 3600.0},
     "attachments-sweep": {
         "task": "tickets.tasks.sweep_unclaimed_attachments",
         "schedule": 3600.0,
@@ -274,3 +276,10 @@ REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=14)
 AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
 WAITING_FOR_CUSTOMER_REMINDER_DAYS = env.int("WAITING_FOR_CUSTOMER_REMINDER_DAYS", default=3)
 WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS = env.int("WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS", default=7)
+
+# SLA clocks count business time on this calendar (ISO weekdays, Monday = 1).
+SLA_TIME_ZONE = env.str("SLA_TIME_ZONE", default=TIME_ZONE)
+SLA_BUSINESS_HOURS = env.str("SLA_BUSINESS_HOURS", default="08:00-17:00")
+SLA_BUSINESS_DAYS = env.str("SLA_BUSINESS_DAYS", default="1,2,3,4,5")
+SLA_HOLIDAYS = env.str("SLA_HOLIDAYS", default="")  # comma-separated ISO dates
+SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
-from .models import Attachment, Priority, RequestField, RequestType, ServiceDesk
+from .models import Attachment, Priority, RequestField, RequestType, ServiceDesk, WorkItem
 from .values import SubmittedValues
 from .workflow import Status
 
@@ -307,3 +307,23 @@ class PriorityForm(forms.Form):
 class TierForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class WorkItemLinkForm(forms.Form):
+    """Link an existing open work item, or describe a new one."""
+
+    work_item = forms.ModelChoiceField(
+        queryset=WorkItem.objects.exclude(status__in=[WorkItem.Status.DONE, WorkItem.Status.WONT_DO]),
+        label=gettext_lazy("Existing work item"),
+        required=False,
+        empty_label=gettext_lazy("— a new one —"),
+    )
+    title = forms.CharField(label=gettext_lazy("New work item title"), max_length=255, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=WorkItem.Kind.choices, initial=WorkItem.Kind.BUG)
+    external_url = forms.URLField(label=gettext_lazy("Tracker link"), required=False, assume_scheme="https")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("work_item") and not (cleaned.get("title") or "").strip():
+            self.add_error("title", _("Choose a work item or give a new one a title."))
+        return cleaned

@@ -347,6 +347,7 @@ class Activity(models.Model):
         REVEAL = "reveal", _("Sensitive value revealed")
         WORK_ITEM = "work_item", _("Work item")
         SLA = "sla", _("SLA")
+        REMINDER = "reminder", _("Reminder sent")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public")

@@ -2,10 +2,13 @@
 endpoint, download and search goes through it."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
 from accounts.models import Membership, Organization, User
@@ -200,24 +203,88 @@ def request_types_for_user(*, desk: ServiceDesk, user: User) -> QuerySet[Request
 AGENT_QUEUES = {
     "unassigned": gettext_lazy("Unassigned"),
     "mine": gettext_lazy("Mine"),
+    "my-teams": gettext_lazy("My teams"),
+    "tier-1": gettext_lazy("Tier I"),
+    "tier-2": gettext_lazy("Tier II"),
+    "waiting-for-customer": gettext_lazy("Waiting for customer"),
+    "escalation-requested": gettext_lazy("Escalation requested"),
+    "sla-at-risk": gettext_lazy("SLA at risk"),
+    "breached": gettext_lazy("Breached"),
+    "recently-resolved": gettext_lazy("Recently resolved"),
 }
+SUPPORT_OPEN = [s for s in OPEN_STATUSES if s != Status.WAITING_FOR_APPROVAL]
+RECENTLY_RESOLVED_DAYS = 7
+# Requests without a due time sort after every dated one.
+_NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _queue_filter(queue: str, user: User) -> Q:
+    if queue == "unassigned":
+        return Q(assignee__isnull=True, status__in=SUPPORT_OPEN)
+    if queue == "mine":
+        return Q(assignee=user, status__in=OPEN_STATUSES)
+    if queue == "my-teams":
+        return Q(team__in=Team.objects.filter(members=user), status__in=SUPPORT_OPEN)
+    if queue in ("tier-1", "tier-2"):
+        return Q(tier=int(queue[-1]), status__in=SUPPORT_OPEN)
+    if queue == "waiting-for-customer":
+        return Q(status=Status.WAITING_FOR_CUSTOMER)
+    if queue == "escalation-requested":
+        return Q(escalation_requested=True, status__in=OPEN_STATUSES)
+    if queue == "sla-at-risk":
+        return Q(sla_at_risk_at__isnull=False, sla_breached_at__isnull=True, status__in=SUPPORT_OPEN)
+    if queue == "breached":
+        return Q(sla_breached_at__isnull=False, status__in=SUPPORT_OPEN)
+    if queue == "recently-resolved":
+        since = timezone.now() - timedelta(days=RECENTLY_RESOLVED_DAYS)
+        return Q(status=Status.RESOLVED, resolved_at__gte=since)
+    raise KeyError(queue)
 
 
 def agent_queue(*, queue: str, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
-    """A named filter over the tickets of the desks this agent works; soonest SLA first."""
+    """A named filter over the tickets of the desks this agent works, with its sort key: the SLA
+    due time (soonest first), or for recently resolved the resolution time (latest first)."""
     qs = Ticket.objects.filter(ticket_visibility_q(user=user), desk__in=agent_desks(user=user))
     if desk is not None:
         qs = qs.filter(desk=desk)
-    if queue == "unassigned":
-        open_for_support = [s for s in OPEN_STATUSES if s != Status.WAITING_FOR_APPROVAL]
-        qs = qs.filter(assignee__isnull=True, status__in=open_for_support)
-    elif queue == "mine":
-        qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
+    qs = qs.filter(_queue_filter(queue, user))
+    if queue == "recently-resolved":
+        qs = qs.annotate(sort_key=F("resolved_at"))
     else:
-        raise KeyError(queue)
-    return qs.select_related("desk", "request_type", "requester", "team", "assignee").order_by(
-        "resolution_due_at", "id"
-    )
+        qs = qs.annotate(sort_key=Coalesce("resolution_due_at", Value(_NO_DUE)))
+    return qs.select_related("desk", "request_type", "requester", "team", "assignee")
+
+
+def queue_descending(queue: str) -> bool:
+    return queue == "recently-resolved"
+
+
+def agent_queue_page(*, queue: str, user: User, desk: ServiceDesk | None = None, after: str = "", size: int = 50):
+    """One page of a queue by keyset: the rows after the cursor (sort key, id), so a deep page
+    costs what the first one does. Returns (tickets, cursor of the next page or "")."""
+    qs = agent_queue(queue=queue, user=user, desk=desk)
+    descending = queue_descending(queue)
+    cursor = _parse_cursor(after)
+    if cursor is not None:
+        key, pk = cursor
+        if descending:
+            qs = qs.filter(Q(sort_key__lt=key) | Q(sort_key=key, id__lt=pk))
+        else:
+            qs = qs.filter(Q(sort_key__gt=key) | Q(sort_key=key, id__gt=pk))
+    order = ("-sort_key", "-id") if descending else ("sort_key", "id")
+    rows = list(qs.order_by(*order)[: size + 1])
+    items = rows[:size]
+    next_cursor = f"{items[-1].sort_key.isoformat()}_{items[-1].pk}" if len(rows) > size else ""
+    return items, next_cursor
+
+
+def _parse_cursor(after: str):
+    key, _sep, pk = (after or "").rpartition("_")
+    try:
+        moment = datetime.fromisoformat(key)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), int(pk)
+    except ValueError:
+        return None
 
 
 def attachment_get_visible(*, user: User | AnonymousUser, attachment_id: int) -> Attachment:
@@ -278,3 +345,20 @@ def desk_agents(*, desk_id: int) -> QuerySet[User]:
 def sensitive_fields_present(*, ticket: Ticket) -> list[str]:
     """Labels of the sensitive values a ticket holds; never the values themselves."""
     return list(SensitiveValue.objects.filter(ticket=ticket).order_by("id").values_list("label", flat=True))
+
+
+def agent_tier_anywhere(*, user: User) -> int:
+    tiers = Team.objects.filter(members=user).values_list("tier", flat=True)
+    return max(tiers, default=2 if user.is_superuser else 0)
+
+
+def ticket_expected_by(*, ticket: Ticket):
+    """What the customer may expect next: ("reply", time) until the first answer, then
+    ("resolution", time); None when the request is not with support or has no SLA."""
+    if ticket.status not in SUPPORT_OPEN or ticket.status == Status.WAITING_FOR_CUSTOMER:
+        return None
+    if ticket.first_response_at is None and ticket.first_response_due_at:
+        return ("reply", ticket.first_response_due_at)
+    if ticket.resolution_due_at:
+        return ("resolution", ticket.resolution_due_at)
+    return None

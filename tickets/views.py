@@ -4,19 +4,25 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import workflow
-from .forms import AgentReplyForm, AssignForm, PriorityForm, TierForm, TransitionForm
-from .models import Ticket
-from .pagination import page_of
+from .forms import AgentReplyForm, AssignForm, PriorityForm, TierForm, TransitionForm, WorkItemLinkForm
+from .models import Ticket, WorkItem
 from .selectors import (
     AGENT_QUEUES,
+    agent_desks,
     agent_queue,
+    agent_queue_page,
     agent_tier,
+    agent_tier_anywhere,
     capped_count,
     desk_agents,
     sensitive_fields_present,
@@ -33,6 +39,9 @@ from .services import (
     ticket_escalate_tier,
     ticket_set_priority,
     ticket_transition,
+    work_item_create,
+    work_item_link,
+    work_item_set_status,
 )
 
 # Transitions agents make from their page; the customer's own actions stay in the portal.
@@ -54,12 +63,68 @@ def agent_required(view):
 def queue(request, queue="unassigned"):
     if queue not in AGENT_QUEUES:
         raise Http404
-    tickets = agent_queue(queue=queue, user=request.user)
-    page = page_of(tickets, number=request.GET.get("page"), size=50)
+    desks = list(agent_desks(user=request.user))
+    desk = next((d for d in desks if d.slug == request.GET.get("desk")), None)
+    tickets, next_cursor = agent_queue_page(
+        queue=queue, user=request.user, desk=desk, after=request.GET.get("after", "")
+    )
     queues = [
-        (key, label, capped_count(agent_queue(queue=key, user=request.user))) for key, label in AGENT_QUEUES.items()
+        (key, label, capped_count(agent_queue(queue=key, user=request.user, desk=desk)))
+        for key, label in AGENT_QUEUES.items()
     ]
-    return render(request, "agent/queue.html", {"page": page, "queue": queue, "queues": queues})
+    context = {
+        "tickets": tickets,
+        "next_cursor": next_cursor,
+        "queue": queue,
+        "queues": queues,
+        "desks": desks,
+        "desk": desk,
+        "now": timezone.now(),
+        "bulk_actions": [(a, workflow.TRANSITIONS[a].label) for a in ("start_progress", "resolve", "close")],
+        "agents": desk_agents(desk_id=desk.pk) if desk else None,
+        "work_items": WorkItem.objects.exclude(status__in=["done", "wont_do"]).order_by("-created_at")[:50],
+    }
+    return render(request, "agent/queue.html", context)
+
+
+@agent_required
+@require_POST
+def bulk(request):
+    """Apply one action to the ticked requests, each through its own service, each logged."""
+    references = request.POST.getlist("tickets")[:200]
+    action = request.POST.get("action", "")
+    done, refused = 0, []
+    work_item = None
+    if action == "work_item":
+        work_item = WorkItem.objects.filter(pk=request.POST.get("work_item") or 0).first()
+    for reference in references:
+        try:
+            ticket = _agent_ticket(request, reference)
+        except Http404:
+            refused.append(reference)
+            continue
+        try:
+            if action == "assign_me":
+                ticket_assign(ticket=ticket, actor=request.user, assignee=request.user)
+            elif action in ("start_progress", "resolve", "close"):
+                ticket_transition(ticket=ticket, action=action, actor=request.user)
+            elif action == "work_item" and work_item is not None:
+                work_item_link(ticket=ticket, actor=request.user, work_item=work_item)
+            else:
+                refused.append(reference)
+                continue
+        except TicketError:
+            refused.append(reference)
+            continue
+        done += 1
+    if done:
+        messages.success(request, _("%(count)d request(s) updated.") % {"count": done})
+    if refused:
+        messages.error(request, _("Not possible for: %(refs)s") % {"refs": ", ".join(refused[:20])})
+    next_url = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("agent:home")
+    return redirect(next_url)
 
 
 def _agent_ticket(request, reference) -> Ticket:
@@ -94,6 +159,9 @@ def _render(request, ticket, *, status=200, revealed=None, **forms):
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"priority": ticket.priority, "version": ticket.version}),
         "tier_form": forms.get("tier_form") or TierForm(initial={"version": ticket.version}),
+        "work_item_form": forms.get("work_item_form") or WorkItemLinkForm(),
+        "linked_work_items": ticket.work_items.all(),
+        "now": timezone.now(),
     }
     return render(request, "agent/ticket_detail.html", context, status=status)
 
@@ -233,3 +301,43 @@ def ticket_agent_reveal(request, reference):
     response = _render(request, ticket, revealed=revealed)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@agent_required
+@require_POST
+def ticket_agent_work_item(request, reference):
+    ticket = _agent_ticket(request, reference)
+    form = WorkItemLinkForm(request.POST)
+    if not form.is_valid():
+        return _render(request, ticket, status=400, work_item_form=form)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            work_item = data["work_item"] or work_item_create(
+                actor=request.user, title=data["title"], kind=data["kind"], external_url=data["external_url"]
+            )
+            work_item_link(ticket=ticket, actor=request.user, work_item=work_item)
+    except TicketError as error:
+        return _refused(request, ticket, error, work_item_form=form)
+    return _done(request, ticket, _("Linked to the work item “%(title)s”.") % {"title": work_item.title})
+
+
+@agent_required
+def work_items(request):
+    items = WorkItem.objects.prefetch_related("tickets").order_by("status", "-created_at")[:200]
+    return render(request, "agent/work_items.html", {"work_items": items, "statuses": WorkItem.Status.choices})
+
+
+@agent_required
+@require_POST
+def work_item_status(request, work_item_id):
+    work_item = WorkItem.objects.filter(pk=work_item_id).first()
+    if work_item is None or agent_tier_anywhere(user=request.user) < 2:
+        raise Http404
+    try:
+        work_item_set_status(work_item=work_item, actor=request.user, status=request.POST.get("status", ""))
+    except TicketError as error:
+        messages.error(request, str(error))
+        return redirect("agent:work_items")
+    messages.success(request, _("Work item updated."))
+    return redirect("agent:work_items")
