@@ -103,3 +103,17 @@ def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+
+
+def user_get_or_create_contact(*, email: str, full_name: str, language: str = "en") -> User:
+    """The account of someone who phoned or wrote in; a new one has no password yet (they can
+    set one through "forgot your password")."""
+    email = normalize_email(email)
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=None, full_name=full_name.strip(), language=language)
+    except IntegrityError:
+        return User.objects.get(email__iexact=email)

@@ -327,3 +327,31 @@ class WorkItemLinkForm(forms.Form):
         if not cleaned.get("work_item") and not (cleaned.get("title") or "").strip():
             self.add_error("title", _("Choose a work item or give a new one a title."))
         return cleaned
+
+
+class OnBehalfForm(forms.Form):
+    """Who an agent files a request for: a caller or an e-mail sender."""
+
+    requester_email = forms.EmailField(label=gettext_lazy("Requester's e-mail address"))
+    requester_name = forms.CharField(
+        label=gettext_lazy("Requester's full name"),
+        max_length=150,
+        required=False,
+        help_text=gettext_lazy("Needed when the person has no account yet."),
+    )
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.filter(is_active=True),
+        label=gettext_lazy("Organisation"),
+        required=False,
+        empty_label=gettext_lazy("None"),
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Contact by"), choices=[("phone", gettext_lazy("Phone")), ("email", gettext_lazy("E-mail"))]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("requester_email")
+        if email and not User.objects.filter(email__iexact=email).exists() and not cleaned.get("requester_name"):
+            self.add_error("requester_name", _("This person has no account yet: enter their full name."))
+        return cleaned

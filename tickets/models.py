@@ -288,6 +288,10 @@ class Ticket(models.Model):
     def __str__(self):
         return f"{self.reference} {self.summary}"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
 
 class Participant(models.Model):
     """Someone the request is shared with (the requester too), with their own notify flag."""

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="home"),
     path("queues/<slug:queue>/", views.queue, name="queue"),
     path("bulk/", views.bulk, name="bulk"),
+    path("new/", views.ticket_create_on_behalf, name="ticket_create"),
     path("work-items/", views.work_items, name="work_items"),
     path("work-items/<int:work_item_id>/status/", views.work_item_status, name="work_item_status"),
     path("tickets/<reference:reference>/work-item/", views.ticket_agent_work_item, name="ticket_work_item"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("tickets/<reference:reference>/priority/", views.ticket_agent_priority, name="ticket_priority"),
     path("tickets/<reference:reference>/tier/", views.ticket_agent_tier, name="ticket_tier"),
     path("tickets/<reference:reference>/reveal/", views.ticket_agent_reveal, name="ticket_reveal"),
+    path("tickets/<reference:reference>/presence/", views.ticket_presence, name="ticket_presence"),
 ]

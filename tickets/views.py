@@ -5,17 +5,29 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.services import user_get_or_create_contact
 
 from . import workflow
-from .forms import AgentReplyForm, AssignForm, PriorityForm, TierForm, TransitionForm, WorkItemLinkForm
-from .models import Ticket, WorkItem
+from .forms import (
+    AgentReplyForm,
+    AssignForm,
+    OnBehalfForm,
+    PriorityForm,
+    RequestForm,
+    TierForm,
+    TransitionForm,
+    WorkItemLinkForm,
+)
+from .models import RequestType, Ticket, WorkItem
+from .presence import presence_touch
 from .selectors import (
     AGENT_QUEUES,
     agent_desks,
@@ -38,6 +50,7 @@ from .services import (
     ticket_comment,
     ticket_escalate_tier,
     ticket_set_priority,
+    ticket_submit,
     ticket_transition,
     work_item_create,
     work_item_link,
@@ -162,6 +175,7 @@ def _render(request, ticket, *, status=200, revealed=None, **forms):
         "work_item_form": forms.get("work_item_form") or WorkItemLinkForm(),
         "linked_work_items": ticket.work_items.all(),
         "now": timezone.now(),
+        "others_here": presence_touch(ticket_id=ticket.pk, user=user),
     }
     return render(request, "agent/ticket_detail.html", context, status=status)
 
@@ -341,3 +355,56 @@ def work_item_status(request, work_item_id):
         return redirect("agent:work_items")
     messages.success(request, _("Work item updated."))
     return redirect("agent:work_items")
+
+
+@agent_required
+@require_POST
+def ticket_presence(request, reference):
+    """Heartbeat from an open request page: who else is viewing or replying."""
+    ticket = _agent_ticket(request, reference)
+    state = "replying" if request.POST.get("state") == "replying" else "viewing"
+    others = presence_touch(ticket_id=ticket.pk, user=request.user, state=state)
+    return JsonResponse(
+        {"others": others, "version": Ticket.objects.values_list("version", flat=True).get(pk=ticket.pk)}
+    )
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def ticket_create_on_behalf(request):
+    """An agent files a request for a caller or an e-mail sender."""
+    types = RequestType.objects.filter(is_active=True, desk__in=agent_desks(user=request.user)).select_related(
+        "desk", "group"
+    )
+    request_type = types.filter(pk=request.GET.get("type") or 0).first()
+    if request_type is None:
+        return render(
+            request,
+            "agent/create_pick_type.html",
+            {"types": types.order_by("desk__position", "group__position", "position")},
+        )
+    who = OnBehalfForm(request.POST or None)
+    form = RequestForm(request.POST or None, request.FILES or None, request_type=request_type, user=request.user)
+    if request.method == "POST":
+        if who.is_valid() and form.is_valid():
+            data = who.cleaned_data
+            with transaction.atomic():
+                requester = user_get_or_create_contact(email=data["requester_email"], full_name=data["requester_name"])
+                joining = form.organization_and_site[0] if getattr(form, "joining", None) else None
+                try:
+                    ticket = ticket_submit(
+                        request_type=request_type,
+                        requester=requester,
+                        values=form.submitted_values(),
+                        organization=joining or data["organization"],
+                        created_by=request.user,
+                        channel=data["channel"],
+                    )
+                except TicketError as error:
+                    form.add_error(None, str(error))
+                    ticket = None
+            if ticket is not None:
+                return _done(request, ticket, _("Request %(reference)s created.") % {"reference": ticket.reference})
+        form.keep_uploads()
+    context = {"request_type": request_type, "who": who, "form": form}
+    return render(request, "agent/create.html", context, status=400 if request.method == "POST" else 200)
