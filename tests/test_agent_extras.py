@@ -101,3 +101,71 @@ def test_an_agent_files_a_request_for_a_caller_without_an_account(client, catalo
 def test_customers_cannot_file_for_others(client, catalogue, customer):
     client.force_login(customer)
     assert client.get(reverse("agent:ticket_create")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_canned_response_is_inserted_with_its_placeholders_as_plain_text(client, customer, tier1):
+    from tickets.models import CannedResponse
+
+    ticket = submit(customer)
+    canned = CannedResponse.objects.create(
+        name="Cache",
+        body="Hello {requester_name}, about {reference}: clear the cache. {{ 7|add:1 }} — {agent_name}",
+        body_es="Hola {requester_name}",
+    )
+    client.force_login(tier1)
+    response = client.post(
+        reverse("agent:ticket_reply", args=[ticket.reference]),
+        {"canned": canned.pk, "insert": "1", "body": "", "version": 1},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    expected = f"Hello {customer.full_name}, about {ticket.reference}: clear the cache. {{{{ 7|add:1 }}}} — {tier1.full_name}"
+    assert expected in page
+    assert not Activity.objects.filter(kind="comment").exists()  # inserting sends nothing
+
+
+@pytest.mark.django_db
+def test_a_duplicate_is_merged_into_the_original(client, customer, colleague, tier1):
+    original, duplicate = submit(customer), ticket_submit(
+        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
+        requester=colleague,
+        organization=colleague.memberships.get().organization,
+        values=SubmittedValues(summary="Same problem", description="", fields={}, files={}),
+    )
+    client.force_login(tier1)
+    url = reverse("agent:ticket_merge", args=[duplicate.reference])
+    assert client.post(url, {"merge-reference": "CSD-999", "merge-version": 1}).status_code == 400
+    assert client.post(url, {"merge-reference": duplicate.reference, "merge-version": 1}).status_code == 400
+    response = client.post(url, {"merge-reference": original.reference.lower(), "merge-version": 1})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into) == ("closed", original)
+    assert original.participants.filter(user=colleague).exists()
+    assert Activity.objects.filter(ticket=original, kind="merge", old_value=duplicate.reference).exists()
+
+
+@pytest.mark.django_db
+def test_related_requests_are_linked_both_ways(client, customer, tier1):
+    one, two = submit(customer), submit(customer)
+    client.force_login(tier1)
+    response = client.post(reverse("agent:ticket_link", args=[one.reference]), {"link-reference": two.reference})
+    assert response.status_code == 302
+    assert list(two.related.all()) == [one]
+    response = client.post(reverse("agent:ticket_link", args=[one.reference]), {"link-reference": two.reference})
+    assert response.status_code == 400
+    assert b"already linked" in response.content
+
+
+@pytest.mark.django_db
+def test_the_request_type_changes_within_the_desk_only(client, customer, tier1):
+    ticket = submit(customer)
+    client.force_login(tier1)
+    other_desk = RequestType.objects.get(desk__key="EDI", key="provider-request")
+    same_desk = RequestType.objects.filter(desk__key="CSD").exclude(pk=ticket.request_type_id).first()
+    url = reverse("agent:ticket_type", args=[ticket.reference])
+    assert client.post(url, {"request_type": other_desk.pk, "version": 1}).status_code == 400
+    assert client.post(url, {"request_type": same_desk.pk, "version": 1}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.request_type == same_desk
+    assert Activity.objects.filter(ticket=ticket, kind="request_type").count() == 1

@@ -32,10 +32,15 @@ ALLOWED = {
     ("cancel", WFC): {"agent", "customer"},
     ("reopen", RES): {"agent", "customer"},
     ("close", RES): {"agent", "system"},
+    ("merge", WFA): {"agent"},
+    ("merge", WFS): {"agent"},
+    ("merge", IP): {"agent"},
+    ("merge", WFC): {"agent"},
 }
 TARGET = {
     "approve": WFS, "decline": DEC, "start_progress": IP, "stop_progress": WFS, "ask_customer": WFC,
     "customer_reply": WFS, "resolve": RES, "auto_resolve": RES, "cancel": CAN, "reopen": WFS, "close": CLO,
+    "merge": CLO,
 }  # fmt: skip
 ROLES = ["customer", "voucher", "agent", "system", "outsider"]
 STATUSES = [WFA, WFS, IP, WFC, RES, CLO, CAN, DEC]

@@ -4,6 +4,7 @@ from django.db import models
 from .models import (
     Activity,
     Attachment,
+    CannedResponse,
     Participant,
     RequestField,
     RequestType,
@@ -151,3 +152,10 @@ class WorkItemAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     filter_horizontal = ["tickets"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["name", "desk", "is_active"]
+    list_filter = ["desk", "is_active"]
+    search_fields = ["name", "body"]

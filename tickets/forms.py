@@ -1,6 +1,7 @@
 """One form definition per request type, built from its fields; portal, agent pages and API use it."""
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
-from .models import Attachment, Priority, RequestField, RequestType, ServiceDesk, WorkItem
+from .models import Attachment, CannedResponse, Priority, RequestField, RequestType, ServiceDesk, WorkItem
 from .values import SubmittedValues
 from .workflow import Status
 
@@ -286,6 +287,24 @@ class AgentReplyForm(CommentForm):
     internal = forms.BooleanField(
         label=gettext_lazy("Internal note (only agents see it)"), required=False, initial=False
     )
+    canned = forms.ModelChoiceField(
+        queryset=CannedResponse.objects.none(),
+        label=gettext_lazy("Canned response"),
+        required=False,
+        empty_label="—",
+    )
+
+    def __init__(self, *args, desk_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["canned"].queryset = CannedResponse.objects.filter(is_active=True).filter(
+            Q(desk__isnull=True) | Q(desk_id=desk_id)
+        )
+
+    def clean(self):
+        if self.data.get("insert"):
+            # Only inserting a canned response: nothing is sent, so an empty body is fine.
+            return super(CommentForm, self).clean()
+        return super().clean()
 
 
 class AssignForm(forms.Form):
@@ -355,3 +374,21 @@ class OnBehalfForm(forms.Form):
         if email and not User.objects.filter(email__iexact=email).exists() and not cleaned.get("requester_name"):
             self.add_error("requester_name", _("This person has no account yet: enter their full name."))
         return cleaned
+
+
+class ReferenceForm(forms.Form):
+    reference = forms.RegexField(
+        label=gettext_lazy("Reference"),
+        regex=r"^\s*[A-Za-z][A-Za-z0-9]{0,9}-\d{1,9}\s*$",
+        error_messages={"invalid": gettext_lazy("Enter a reference such as CSD-12.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RequestTypeChangeForm(forms.Form):
+    request_type = forms.ModelChoiceField(queryset=RequestType.objects.none(), label=gettext_lazy("Request type"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, desk_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["request_type"].queryset = RequestType.objects.filter(desk_id=desk_id, is_active=True)

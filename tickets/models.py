@@ -446,3 +446,38 @@ class WorkItem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CannedResponse(Localized):
+    """A ready answer agents insert into a reply. Placeholders in braces are replaced as plain
+    text (never rendered as a template): {requester_name}, {reference}, {summary}, {agent_name}."""
+
+    PLACEHOLDERS = ("requester_name", "reference", "summary", "agent_name")
+
+    desk = models.ForeignKey(
+        ServiceDesk, on_delete=models.CASCADE, null=True, blank=True, related_name="canned_responses",
+        help_text=_("Empty: offered on every desk."),
+    )  # fmt: skip
+    name = models.CharField(_("title"), max_length=120)
+    name_es = models.CharField(_("title (Spanish)"), max_length=120, blank=True)
+    body = models.TextField()
+    body_es = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def render(self, *, ticket: Ticket, agent, language: str) -> str:
+        text = (self.body_es if language.startswith("es") and self.body_es else self.body) or ""
+        values = {
+            "requester_name": ticket.requester.full_name,
+            "reference": ticket.reference,
+            "summary": ticket.summary,
+            "agent_name": agent.full_name,
+        }
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", value)
+        return text

@@ -728,3 +728,76 @@ def work_item_set_status(*, work_item: WorkItem, actor: User, status: str) -> Wo
                     url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
                 )
     return locked
+
+
+@transaction.atomic
+def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User, expected_version: int | None = None) -> Ticket:
+    """Close a duplicate into the request it repeats; its people are shared on the survivor."""
+    _require_agent(ticket=ticket, actor=actor)
+    _require_agent(ticket=into, actor=actor)
+    if into.pk == ticket.pk or into.merged_into_id == ticket.pk:
+        raise TicketError(_("A request cannot be merged into itself."))
+    if not into.is_open:
+        raise TicketError(_("Merge into a request that is still open."))
+    ticket = ticket_transition(
+        ticket=ticket,
+        action="merge",
+        actor=actor,
+        note=_("Merged into %(reference)s.") % {"reference": into.reference},
+        expected_version=expected_version,
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(merged_into=into)
+    for participant in ticket.participants.all():
+        Participant.objects.get_or_create(
+            ticket=into, user_id=participant.user_id, defaults={"added_by": actor, "notify": participant.notify}
+        )
+    Activity.objects.create(
+        ticket=into,
+        actor=actor,
+        kind=Activity.Kind.MERGE,
+        visibility=Activity.Visibility.INTERNAL,
+        old_value=ticket.reference,
+        new_value=into.reference,
+        body=ticket.summary,
+    )
+    _bump_version(ticket=into, expected_version=None)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_link_related(*, ticket: Ticket, other: Ticket, actor: User) -> None:
+    """Mark two requests as related (both ways)."""
+    _require_agent(ticket=ticket, actor=actor)
+    _require_agent(ticket=other, actor=actor)
+    if other.pk == ticket.pk:
+        raise TicketError(_("A request cannot be related to itself."))
+    if ticket.related.filter(pk=other.pk).exists():
+        raise TicketError(_("These requests are already linked."))
+    ticket.related.add(other)
+    for one, two in ((ticket, other), (other, ticket)):
+        Activity.objects.create(
+            ticket=one, actor=actor, kind=Activity.Kind.LINK, visibility=Activity.Visibility.INTERNAL,
+            new_value=two.reference,
+        )  # fmt: skip
+
+
+@transaction.atomic
+def ticket_change_type(
+    *, ticket: Ticket, actor: User, request_type: RequestType, expected_version: int | None = None
+) -> Ticket:
+    """File a request under another type of the same desk; its field values stay as they were."""
+    _require_agent(ticket=ticket, actor=actor)
+    if request_type.desk_id != ticket.desk_id:
+        raise TicketError(_("Choose a request type of the same desk."))
+    old = ticket.request_type
+    ticket = _bump_version(ticket=ticket, expected_version=expected_version, request_type=request_type)
+    Activity.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=Activity.Kind.REQUEST_TYPE,
+        visibility=Activity.Visibility.INTERNAL,
+        old_value=old.name,
+        new_value=request_type.name,
+    )
+    return ticket

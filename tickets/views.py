@@ -21,7 +21,9 @@ from .forms import (
     AssignForm,
     OnBehalfForm,
     PriorityForm,
+    ReferenceForm,
     RequestForm,
+    RequestTypeChangeForm,
     TierForm,
     TransitionForm,
     WorkItemLinkForm,
@@ -47,8 +49,11 @@ from .services import (
     TicketError,
     sensitive_values_reveal,
     ticket_assign,
+    ticket_change_type,
     ticket_comment,
     ticket_escalate_tier,
+    ticket_link_related,
+    ticket_merge,
     ticket_set_priority,
     ticket_submit,
     ticket_transition,
@@ -166,7 +171,15 @@ def _render(request, ticket, *, status=200, revealed=None, **forms):
             for t in workflow.available_transitions(status=ticket.status, roles={workflow.Role.AGENT})
             if t.action in AGENT_ACTIONS
         ],
-        "reply_form": forms.get("reply_form") or AgentReplyForm(user=user, initial={"version": ticket.version}),
+        "reply_form": forms.get("reply_form")
+        or AgentReplyForm(user=user, desk_id=ticket.desk_id, initial={"version": ticket.version}),
+        "merge_form": forms.get("merge_form") or ReferenceForm(initial={"version": ticket.version}, prefix="merge"),
+        "link_form": forms.get("link_form") or ReferenceForm(prefix="link"),
+        "type_form": forms.get("type_form")
+        or RequestTypeChangeForm(
+            desk_id=ticket.desk_id, initial={"request_type": ticket.request_type_id, "version": ticket.version}
+        ),
+        "related": ticket.related.all(),
         "assign_form": forms.get("assign_form")
         or AssignForm(agents=agents, initial={"assignee": ticket.assignee_id, "version": ticket.version}),
         "priority_form": forms.get("priority_form")
@@ -200,10 +213,12 @@ def _refused(request, ticket, error, **forms):
 @require_POST
 def ticket_reply(request, reference):
     ticket = _agent_ticket(request, reference)
-    form = AgentReplyForm(request.POST, request.FILES, user=request.user)
+    form = AgentReplyForm(request.POST, request.FILES, user=request.user, desk_id=ticket.desk_id)
     if not form.is_valid():
         form.keep_uploads()
         return _render(request, ticket, status=400, reply_form=form)
+    if request.POST.get("insert"):
+        return _render(request, ticket, reply_form=_with_canned_text(form, ticket=ticket, agent=request.user))
     internal = form.cleaned_data["internal"]
     try:
         ticket_comment(
@@ -218,6 +233,23 @@ def ticket_reply(request, reference):
         form.keep_uploads()
         return _refused(request, ticket, error, reply_form=form)
     return _done(request, ticket, _("Internal note added.") if internal else _("Reply sent to the customer."))
+
+
+def _with_canned_text(form, *, ticket, agent):
+    """The reply form again, its text followed by the chosen canned response (nothing sent yet)."""
+    canned = form.cleaned_data.get("canned")
+    body = form.cleaned_data.get("body") or ""
+    if canned is not None:
+        text = canned.render(ticket=ticket, agent=agent, language=ticket.requester.language)
+        body = f"{body}\n\n{text}" if body else text
+    form.keep_uploads()
+    fresh = AgentReplyForm(
+        user=agent,
+        desk_id=ticket.desk_id,
+        initial={"body": body, "version": form.cleaned_data.get("version"), "internal": form.cleaned_data["internal"]},
+    )
+    fresh.staged = form.staged
+    return fresh
 
 
 @agent_required
@@ -408,3 +440,64 @@ def ticket_create_on_behalf(request):
         form.keep_uploads()
     context = {"request_type": request_type, "who": who, "form": form}
     return render(request, "agent/create.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _other_ticket(request, reference) -> Ticket | None:
+    try:
+        return _agent_ticket(request, reference.strip())
+    except Http404:
+        return None
+
+
+@agent_required
+@require_POST
+def ticket_agent_merge(request, reference):
+    ticket = _agent_ticket(request, reference)
+    form = ReferenceForm(request.POST, prefix="merge")
+    into = _other_ticket(request, form.data.get("merge-reference", "")) if form.is_valid() else None
+    if form.is_valid() and into is None:
+        form.add_error("reference", _("No request of your desks has this reference."))
+    if not form.is_valid():
+        return _render(request, ticket, status=400, merge_form=form)
+    try:
+        ticket_merge(ticket=ticket, into=into, actor=request.user, expected_version=form.cleaned_data.get("version"))
+    except TicketError as error:
+        return _refused(request, ticket, error, merge_form=form)
+    messages.success(request, _("Merged into %(reference)s.") % {"reference": into.reference})
+    return redirect("agent:ticket_detail", reference=into.reference)
+
+
+@agent_required
+@require_POST
+def ticket_agent_link(request, reference):
+    ticket = _agent_ticket(request, reference)
+    form = ReferenceForm(request.POST, prefix="link")
+    other = _other_ticket(request, form.data.get("link-reference", "")) if form.is_valid() else None
+    if form.is_valid() and other is None:
+        form.add_error("reference", _("No request of your desks has this reference."))
+    if not form.is_valid():
+        return _render(request, ticket, status=400, link_form=form)
+    try:
+        ticket_link_related(ticket=ticket, other=other, actor=request.user)
+    except TicketError as error:
+        return _refused(request, ticket, error, link_form=form)
+    return _done(request, ticket, _("Linked to %(reference)s.") % {"reference": other.reference})
+
+
+@agent_required
+@require_POST
+def ticket_agent_type(request, reference):
+    ticket = _agent_ticket(request, reference)
+    form = RequestTypeChangeForm(request.POST, desk_id=ticket.desk_id)
+    if not form.is_valid():
+        return _render(request, ticket, status=400, type_form=form)
+    try:
+        ticket_change_type(
+            ticket=ticket,
+            actor=request.user,
+            request_type=form.cleaned_data["request_type"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except TicketError as error:
+        return _refused(request, ticket, error, type_form=form)
+    return _done(request, ticket, _("Request type changed."))

@@ -96,6 +96,15 @@ TRANSITIONS: dict[str, Transition] = {
         # The customer's reopen is further limited to the reopen window (settings.REOPEN_WINDOW_DAYS).
         Transition("reopen", _("Reopen"), (S.RESOLVED,), S.WAITING_FOR_SUPPORT, frozenset({R.CUSTOMER, R.AGENT})),
         Transition("close", _("Close"), (S.RESOLVED,), S.CLOSED, frozenset({R.AGENT, R.SYSTEM})),
+        # A duplicate is closed into the request it repeats (tickets.services.ticket_merge).
+        Transition(
+            "merge",
+            _("Merge into another request"),
+            (S.WAITING_FOR_APPROVAL, S.WAITING_FOR_SUPPORT, S.IN_PROGRESS, S.WAITING_FOR_CUSTOMER),
+            S.CLOSED,
+            frozenset({R.AGENT}),
+            note_required=True,
+        ),
     )
 }
 
