@@ -120,18 +120,23 @@ def test_a_canned_response_is_inserted_with_its_placeholders_as_plain_text(clien
     )
     assert response.status_code == 200
     page = response.content.decode()
-    expected = f"Hello {customer.full_name}, about {ticket.reference}: clear the cache. {{{{ 7|add:1 }}}} — {tier1.full_name}"
+    expected = (
+        f"Hello {customer.full_name}, about {ticket.reference}: clear the cache. {{{{ 7|add:1 }}}} — {tier1.full_name}"
+    )
     assert expected in page
     assert not Activity.objects.filter(kind="comment").exists()  # inserting sends nothing
 
 
 @pytest.mark.django_db
 def test_a_duplicate_is_merged_into_the_original(client, customer, colleague, tier1):
-    original, duplicate = submit(customer), ticket_submit(
-        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-        requester=colleague,
-        organization=colleague.memberships.get().organization,
-        values=SubmittedValues(summary="Same problem", description="", fields={}, files={}),
+    original, duplicate = (
+        submit(customer),
+        ticket_submit(
+            request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
+            requester=colleague,
+            organization=colleague.memberships.get().organization,
+            values=SubmittedValues(summary="Same problem", description="", fields={}, files={}),
+        ),
     )
     client.force_login(tier1)
     url = reverse("agent:ticket_merge", args=[duplicate.reference])
