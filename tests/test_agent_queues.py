@@ -89,16 +89,17 @@ def test_queues_are_per_desk_when_asked(client, customer, tier1):
 
 
 @pytest.mark.django_db
-def test_keyset_pages_walk_the_queue_in_due_order_without_gaps(customer, tier1):
+@pytest.mark.parametrize("size", [1, 3])
+def test_keyset_pages_walk_the_queue_in_due_order_without_gaps(customer, tier1, size):
     tickets = [submit(customer, f"t{i}") for i in range(7)]
     base = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
     for index, ticket in enumerate(tickets):
         # Two share a due time, one has none: ties break on id, undated last.
-        due = None if index == 3 else base + timedelta(hours=index % 5)
+        due = None if index in (3, 5) else base + timedelta(hours=index % 5)
         Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=due)
     seen, after = [], ""
     while True:
-        page, after = agent_queue_page(queue="unassigned", user=tier1, after=after, size=3)
+        page, after = agent_queue_page(queue="unassigned", user=tier1, after=after, size=size)
         seen += [t.reference for t in page]
         if not after:
             break
@@ -106,7 +107,7 @@ def test_keyset_pages_walk_the_queue_in_due_order_without_gaps(customer, tier1):
         Ticket.objects.all(), key=lambda t: (t.resolution_due_at or datetime.max.replace(tzinfo=UTC), t.pk)
     )
     assert seen == [t.reference for t in expected]
-    assert seen[-1] == tickets[3].reference
+    assert seen[-2:] == [tickets[3].reference, tickets[5].reference]
 
 
 @pytest.mark.django_db

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
@@ -214,8 +213,6 @@ AGENT_QUEUES = {
 }
 SUPPORT_OPEN = [s for s in OPEN_STATUSES if s != Status.WAITING_FOR_APPROVAL]
 RECENTLY_RESOLVED_DAYS = 7
-# Requests without a due time sort after every dated one.
-_NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _queue_filter(queue: str, user: User) -> Q:
@@ -242,17 +239,11 @@ def _queue_filter(queue: str, user: User) -> Q:
 
 
 def agent_queue(*, queue: str, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
-    """A named filter over the tickets of the desks this agent works, with its sort key: the SLA
-    due time (soonest first), or for recently resolved the resolution time (latest first)."""
+    """A named filter over the tickets of the desks this agent works."""
     qs = Ticket.objects.filter(ticket_visibility_q(user=user), desk__in=agent_desks(user=user))
     if desk is not None:
         qs = qs.filter(desk=desk)
-    qs = qs.filter(_queue_filter(queue, user))
-    if queue == "recently-resolved":
-        qs = qs.annotate(sort_key=F("resolved_at"))
-    else:
-        qs = qs.annotate(sort_key=Coalesce("resolution_due_at", Value(_NO_DUE)))
-    return qs.select_related("desk", "request_type", "requester", "team", "assignee")
+    return qs.filter(_queue_filter(queue, user)).select_related("desk", "request_type", "requester", "team", "assignee")
 
 
 def queue_descending(queue: str) -> bool:
@@ -260,27 +251,39 @@ def queue_descending(queue: str) -> bool:
 
 
 def agent_queue_page(*, queue: str, user: User, desk: ServiceDesk | None = None, after: str = "", size: int = 50):
-    """One page of a queue by keyset: the rows after the cursor (sort key, id), so a deep page
-    costs what the first one does. Returns (tickets, cursor of the next page or "")."""
+    """One page of a queue by keyset on the plain (sort column, id) pair, which the ticket
+    indexes serve, so a deep page costs what the first one does: soonest SLA due first (requests
+    without one last), or for recently resolved the latest first. Returns (tickets, next cursor)."""
     qs = agent_queue(queue=queue, user=user, desk=desk)
-    descending = queue_descending(queue)
+    if queue_descending(queue):
+        column, order = "resolved_at", (F("resolved_at").desc(), F("id").desc())
+    else:
+        column, order = "resolution_due_at", (F("resolution_due_at").asc(nulls_last=True), F("id").asc())
     cursor = _parse_cursor(after)
     if cursor is not None:
         key, pk = cursor
-        if descending:
-            qs = qs.filter(Q(sort_key__lt=key) | Q(sort_key=key, id__lt=pk))
+        if queue_descending(queue):
+            qs = qs.filter(Q(**{f"{column}__lt": key}) | Q(**{column: key, "id__lt": pk}))
+        elif key is None:  # already in the tail of requests without a due time
+            qs = qs.filter(**{f"{column}__isnull": True, "id__gt": pk})
         else:
-            qs = qs.filter(Q(sort_key__gt=key) | Q(sort_key=key, id__gt=pk))
-    order = ("-sort_key", "-id") if descending else ("sort_key", "id")
+            qs = qs.filter(
+                Q(**{f"{column}__gt": key}) | Q(**{column: key, "id__gt": pk}) | Q(**{f"{column}__isnull": True})
+            )
     rows = list(qs.order_by(*order)[: size + 1])
     items = rows[:size]
-    next_cursor = f"{items[-1].sort_key.isoformat()}_{items[-1].pk}" if len(rows) > size else ""
+    next_cursor = ""
+    if len(rows) > size:
+        last_key = getattr(items[-1], column)
+        next_cursor = f"{last_key.isoformat() if last_key else 'none'}_{items[-1].pk}"
     return items, next_cursor
 
 
 def _parse_cursor(after: str):
     key, _sep, pk = (after or "").rpartition("_")
     try:
+        if key == "none":
+            return None, int(pk)
         moment = datetime.fromisoformat(key)
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), int(pk)
     except ValueError:
