@@ -5,9 +5,11 @@ e-mail written as one .eml file per message under var/mail/, uploads under var/m
 `DEBUG` is off unless set.
 """
 
+import sys
 from pathlib import Path
 
 import environ
+from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,8 +21,17 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Management commands that never sign anything may run without a key (a throwaway one), so
+# `manage.py makemigrations --check` or `migrate` work anywhere; web and worker processes,
+# `check` and `runserver` refuse to start without one.
+_KEYLESS_COMMANDS = {
+    "makemigrations", "migrate", "showmigrations", "sqlmigrate", "collectstatic", "makemessages", "compilemessages",
+}  # fmt: skip
+_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-only-for-debug-mode")
+elif _COMMAND in _KEYLESS_COMMANDS:
+    SECRET_KEY = env.str("SECRET_KEY", default=get_random_secret_key())
 else:
     # No default: a production process must not start with a guessable key.
     SECRET_KEY = env.str("SECRET_KEY")
