@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "notifications",
     "accounts",
     "tickets",
@@ -90,6 +93,34 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # A token for scripts and integrations; the browser session (with its CSRF check) for pages.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tickets.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Help desk API",
+    "DESCRIPTION": "Requests, queues and the request lifecycle. Status changes only through /transitions/.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.workflow.Status",
+        "WorkItemStatusEnum": "tickets.models.WorkItem.Status",
+        "ActivityKindEnum": "tickets.models.Activity.Kind",
+        "WorkItemKindEnum": "tickets.models.WorkItem.Kind",
+        "TierEnum": "tickets.models.Team.Tier",
+    },
+}
 
 # --- Database ------------------------------------------------------------------------------
 DATABASES = {

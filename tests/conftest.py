@@ -115,6 +115,13 @@ def tier2(catalogue):
 
 
 @pytest.fixture
+def people(catalogue, customer, outsider, tier1, provider):
+    """One user per workflow role on a customer's request (None acts as the system)."""
+    voucher = _member("voucher@example.org", provider, "site_admin", "Vera Voucher")
+    return {"customer": customer, "voucher": voucher, "agent": tier1, "system": None, "outsider": outsider}
+
+
+@pytest.fixture
 def superuser(db):
     from accounts.models import User
 

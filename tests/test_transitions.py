@@ -4,7 +4,6 @@ side effects, or refused with nothing changed. The expected table is written out
 import pytest
 from django.db import transaction
 
-from accounts.models import Membership, User
 from notifications.models import Notification
 from tickets.models import Activity, RequestType, Ticket
 from tickets.services import StaleVersion, TicketError, TransitionNotAllowed, ticket_submit, ticket_transition
@@ -53,13 +52,6 @@ def test_the_table_here_matches_the_workflow_module():
         for status in Status.values:
             roles = set(transition.roles) if status in transition.sources else set()
             assert roles == ALLOWED.get((action, status), set()), (action, status)
-
-
-@pytest.fixture
-def people(catalogue, customer, outsider, tier1, provider):
-    voucher = User.objects.create_user(email="voucher@example.org", password="x", full_name="Vera Voucher")
-    Membership.objects.create(user=voucher, organization=provider, role="site_admin")
-    return {"customer": customer, "voucher": voucher, "agent": tier1, "system": None, "outsider": outsider}
 
 
 def _in_status(status, people) -> Ticket:

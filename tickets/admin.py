@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Activity,
@@ -9,12 +11,14 @@ from .models import (
     RequestField,
     RequestType,
     RequestTypeGroup,
+    SavedQueue,
     SensitiveValue,
     ServiceDesk,
     Team,
     Ticket,
     WorkItem,
 )
+from .workflow import Status
 
 
 class TeamInline(admin.TabularInline):
@@ -159,3 +163,27 @@ class CannedResponseAdmin(admin.ModelAdmin):
     list_display = ["name", "desk", "is_active"]
     list_filter = ["desk", "is_active"]
     search_fields = ["name", "body"]
+
+
+class SavedQueueForm(forms.ModelForm):
+    statuses = forms.MultipleChoiceField(
+        choices=Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every status still with support."),
+    )
+
+    class Meta:
+        model = SavedQueue
+        fields = [
+            "name", "name_es", "slug", "desk", "statuses", "tier", "team", "request_type", "priority_at_least",
+            "assignment", "sla", "escalation_requested_only", "position", "is_active",
+        ]  # fmt: skip
+
+
+@admin.register(SavedQueue)
+class SavedQueueAdmin(admin.ModelAdmin):
+    form = SavedQueueForm
+    list_display = ["name", "slug", "desk", "position", "is_active"]
+    list_filter = ["desk", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}

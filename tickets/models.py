@@ -481,3 +481,53 @@ class CannedResponse(Localized):
         for key, value in values.items():
             text = text.replace("{" + key + "}", value)
         return text
+
+
+class SavedQueue(Localized):
+    """An admin-defined queue: a named filter over tickets, shown to agents beside the built-in ones."""
+
+    class Assignment(models.TextChoices):
+        ANY = "any", _("Assigned or not")
+        UNASSIGNED = "unassigned", _("Unassigned only")
+        ASSIGNED = "assigned", _("Assigned only")
+
+    class Sla(models.TextChoices):
+        ANY = "any", _("Any")
+        AT_RISK = "at_risk", _("At risk or breached")
+        BREACHED = "breached", _("Breached")
+
+    name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
+    slug = models.SlugField(unique=True, help_text=_("Used in the queue's address."))
+    desk = models.ForeignKey(
+        ServiceDesk, on_delete=models.CASCADE, null=True, blank=True, related_name="saved_queues",
+        help_text=_("Empty: every desk the agent works."),
+    )  # fmt: skip
+    statuses = models.JSONField(
+        default=list, blank=True, help_text=_("Statuses to show; empty: every status still with support.")
+    )
+    tier = models.PositiveSmallIntegerField(choices=Team.Tier.choices, null=True, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    request_type = models.ForeignKey(RequestType, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    priority_at_least = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    assignment = models.CharField(max_length=16, choices=Assignment.choices, default=Assignment.ANY)
+    sla = models.CharField(_("SLA"), max_length=16, choices=Sla.choices, default=Sla.ANY)
+    escalation_requested_only = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        unknown = [s for s in self.statuses or [] if s not in Status.values]
+        if not isinstance(self.statuses, list) or unknown:
+            raise ValidationError({"statuses": _("Unknown status: %(s)s") % {"s": ", ".join(map(str, unknown))}})
+        for related in (self.team, self.request_type):
+            if self.desk_id and related is not None and related.desk_id != self.desk_id:
+                raise ValidationError(_("The team and request type must belong to the chosen desk."))

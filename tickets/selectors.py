@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 
 from accounts.models import Membership, Organization, User
@@ -18,6 +18,7 @@ from .models import (
     Participant,
     RequestField,
     RequestType,
+    SavedQueue,
     SensitiveValue,
     ServiceDesk,
     Team,
@@ -150,13 +151,18 @@ def ticket_list_for_customer(
     return qs.select_related("desk", "request_type", "requester").order_by(*order)
 
 
-def ticket_search(*, user: User, query: str, limit: int = 20) -> list[Ticket]:
-    """The user's visible requests matching a text (ranked full-text search on PostgreSQL) or a
-    reference. Sensitive values are not searched: they are not in these columns."""
+def ticket_search(
+    *, user: User, query: str, limit: int = 20, desks: QuerySet[ServiceDesk] | None = None
+) -> list[Ticket]:
+    """The user's visible requests (of these desks, if given) matching a text (ranked full-text
+    search on PostgreSQL) or a reference. Sensitive values are not searched: they are not in
+    these columns."""
     query = query.strip()
     if not query:
         return []
-    visible = ticket_visible_queryset(user=user).select_related("desk", "request_type")
+    visible = ticket_visible_queryset(user=user).select_related("desk", "request_type", "requester")
+    if desks is not None:
+        visible = visible.filter(desk__in=desks)
     match = REFERENCE_PATTERN.match(query)
     if match:
         return list(visible.filter(reference=f"{match.group(1).upper()}-{int(match.group(2))}")[:1])
@@ -174,6 +180,21 @@ def ticket_search(*, user: User, query: str, limit: int = 20) -> list[Ticket]:
         .filter(document=search)
         .order_by("-rank", "-created_at")[:limit]
     )
+
+
+def agent_ticket_search(*, user: User, query: str, limit: int = 50) -> list[Ticket]:
+    """What an agent finds: requests of their desks by reference, text, or the requester's
+    e-mail address."""
+    query = query.strip()
+    desks = agent_desks(user=user)
+    if "@" in query and " " not in query:
+        return list(
+            ticket_visible_queryset(user=user)
+            .filter(desk__in=desks, requester__email__iexact=query)
+            .select_related("desk", "request_type", "requester", "assignee")
+            .order_by("-created_at")[:limit]
+        )
+    return ticket_search(user=user, query=query, limit=limit, desks=desks)
 
 
 def user_vouches(*, user: User) -> bool:
@@ -238,19 +259,56 @@ def _queue_filter(queue: str, user: User) -> Q:
     raise KeyError(queue)
 
 
-def agent_queue(*, queue: str, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
-    """A named filter over the tickets of the desks this agent works."""
+def _saved_queue_filter(saved: SavedQueue) -> Q:
+    q = Q(status__in=saved.statuses or SUPPORT_OPEN)
+    if saved.desk_id:
+        q &= Q(desk_id=saved.desk_id)
+    if saved.tier:
+        q &= Q(tier=saved.tier)
+    if saved.team_id:
+        q &= Q(team_id=saved.team_id)
+    if saved.request_type_id:
+        q &= Q(request_type_id=saved.request_type_id)
+    if saved.priority_at_least:
+        q &= Q(priority__gte=saved.priority_at_least)
+    if saved.assignment == SavedQueue.Assignment.UNASSIGNED:
+        q &= Q(assignee__isnull=True)
+    elif saved.assignment == SavedQueue.Assignment.ASSIGNED:
+        q &= Q(assignee__isnull=False)
+    if saved.sla == SavedQueue.Sla.AT_RISK:
+        q &= Q(sla_at_risk_at__isnull=False)
+    elif saved.sla == SavedQueue.Sla.BREACHED:
+        q &= Q(sla_breached_at__isnull=False)
+    if saved.escalation_requested_only:
+        q &= Q(escalation_requested=True)
+    return q
+
+
+def saved_queues_for_agent(*, user: User) -> list[SavedQueue]:
+    """The active admin-defined queues over desks this agent works (or over every desk)."""
+    return list(
+        SavedQueue.objects.filter(is_active=True)
+        .filter(Q(desk__isnull=True) | Q(desk__in=agent_desks(user=user)))
+        .order_by("position", "name")
+    )
+
+
+def agent_queue(*, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
+    """A named (or admin-defined) filter over the tickets of the desks this agent works."""
     qs = Ticket.objects.filter(ticket_visibility_q(user=user), desk__in=agent_desks(user=user))
     if desk is not None:
         qs = qs.filter(desk=desk)
-    return qs.filter(_queue_filter(queue, user)).select_related("desk", "request_type", "requester", "team", "assignee")
+    condition = _saved_queue_filter(queue) if isinstance(queue, SavedQueue) else _queue_filter(queue, user)
+    return qs.filter(condition).select_related("desk", "request_type", "requester", "team", "assignee", "organization")
 
 
-def queue_descending(queue: str) -> bool:
+def queue_descending(queue: str | SavedQueue) -> bool:
     return queue == "recently-resolved"
 
 
-def agent_queue_page(*, queue: str, user: User, desk: ServiceDesk | None = None, after: str = "", size: int = 50):
+def agent_queue_page(
+    *, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None, after: str = "", size: int = 50
+):
     """One page of a queue by keyset on the plain (sort column, id) pair, which the ticket
     indexes serve, so a deep page costs what the first one does: soonest SLA due first (requests
     without one last), or for recently resolved the latest first. Returns (tickets, next cursor)."""
@@ -277,6 +335,49 @@ def agent_queue_page(*, queue: str, user: User, desk: ServiceDesk | None = None,
         last_key = getattr(items[-1], column)
         next_cursor = f"{last_key.isoformat() if last_key else 'none'}_{items[-1].pk}"
     return items, next_cursor
+
+
+EXPORT_HEADER = (
+    gettext_lazy("Reference"), gettext_lazy("Service desk"), gettext_lazy("Request type"), gettext_lazy("Summary"),
+    gettext_lazy("Status"), gettext_lazy("Tier"), gettext_lazy("Team"), gettext_lazy("Assignee"),
+    gettext_lazy("Priority"), gettext_lazy("Requester"), gettext_lazy("Requester e-mail"),
+    gettext_lazy("Organisation"), gettext_lazy("Created"), gettext_lazy("First response due"),
+    gettext_lazy("Resolution due"), gettext_lazy("Resolved"), gettext_lazy("Details"),
+)  # fmt: skip
+
+
+def _csv_cell(value) -> str:
+    """Text for a spreadsheet cell; a leading =, +, - or @ would make it a formula, so quote it."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def queue_export_rows(*, queue, user: User, desk: ServiceDesk | None = None, chunk: int = 500):
+    """The queue as spreadsheet rows (a header first), read page by page with the same keyset as
+    the queue page. Only non-sensitive values: sensitive ones live in a table this never reads."""
+    language = get_language() or "en"
+    with translation.override(language):
+        yield [str(label) for label in EXPORT_HEADER]
+    after = ""
+    while True:
+        tickets, after = agent_queue_page(queue=queue, user=user, desk=desk, after=after, size=chunk)
+        with translation.override(language):
+            for t in tickets:
+                details = "; ".join(
+                    f"{item.get('label', key)}: {item.get('display', item.get('value'))}"
+                    for key, item in (t.field_values or {}).items()
+                )
+                row = [
+                    t.reference, t.desk.key, t.request_type.display_name, t.summary, t.get_status_display(),
+                    t.get_tier_display(), t.team, t.assignee.email if t.assignee else "", t.get_priority_display(),
+                    t.requester.full_name, t.requester.email, t.organization, t.created_at,
+                    t.first_response_due_at, t.resolution_due_at, t.resolved_at, details,
+                ]  # fmt: skip
+                yield [_csv_cell(value) for value in row]
+        if not after:
+            return
 
 
 def _parse_cursor(after: str):
@@ -319,9 +420,9 @@ def ticket_colleagues(*, ticket: Ticket) -> QuerySet[User]:
     )
 
 
-def ticket_field_rows(*, ticket: Ticket) -> list[tuple[str, str]]:
-    """The non-sensitive field values as (label, value) in the reader's language; a field that
-    has since been removed keeps the label it had when the request was sent."""
+def ticket_field_rows_keyed(*, ticket: Ticket) -> list[dict]:
+    """The non-sensitive field values as {key, label, value} in the reader's language; a field
+    that has since been removed keeps the label it had when the request was sent."""
     fields = {f.key: f for f in RequestField.objects.filter(request_type_id=ticket.request_type_id)}
     language_key = "label_es" if (get_language() or "en").startswith("es") else "label"
     rows = []
@@ -331,8 +432,14 @@ def ticket_field_rows(*, ticket: Ticket) -> list[tuple[str, str]]:
         if field is not None and field.kind == RequestField.Kind.CHOICE:
             labels = {c["value"]: c.get(language_key) or c.get("label") for c in field.choices}
             value = labels.get(item.get("value"), value)
-        rows.append((field.display_name if field is not None else item.get("label", key), value))
+        label = field.display_name if field is not None else item.get("label", key)
+        rows.append({"key": key, "label": label, "value": value})
     return rows
+
+
+def ticket_field_rows(*, ticket: Ticket) -> list[tuple[str, str]]:
+    """The same as (label, value) pairs, for pages."""
+    return [(row["label"], row["value"]) for row in ticket_field_rows_keyed(ticket=ticket)]
 
 
 def agent_tier(*, ticket: Ticket, user: User) -> int:

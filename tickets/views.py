@@ -1,11 +1,12 @@
 """Agent pages. Access: agents of a desk only; everyone else gets a 404."""
 
+import csv
 import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,10 +36,13 @@ from .selectors import (
     agent_desks,
     agent_queue,
     agent_queue_page,
+    agent_ticket_search,
     agent_tier,
     agent_tier_anywhere,
     capped_count,
     desk_agents,
+    queue_export_rows,
+    saved_queues_for_agent,
     sensitive_fields_present,
     ticket_field_rows,
     ticket_get_visible,
@@ -77,32 +81,108 @@ def agent_required(view):
     return wrapper
 
 
-@agent_required
-def queue(request, queue="unassigned"):
-    if queue not in AGENT_QUEUES:
-        raise Http404
+def _queue_context(request, queue):
+    """What every queue page shows: the desk filter, the named and saved queues with capped counts."""
     desks = list(agent_desks(user=request.user))
     desk = next((d for d in desks if d.slug == request.GET.get("desk")), None)
+    queues = [
+        (
+            reverse("agent:queue", args=[key]),
+            key,
+            label,
+            capped_count(agent_queue(queue=key, user=request.user, desk=desk)),
+        )
+        for key, label in AGENT_QUEUES.items()
+    ]
+    saved = [
+        (reverse("agent:saved_queue", args=[item.slug]), item, item.display_name,
+         capped_count(agent_queue(queue=item, user=request.user, desk=desk)))
+        for item in saved_queues_for_agent(user=request.user)
+    ]  # fmt: skip
+    return {"desks": desks, "desk": desk, "queues": queues, "saved_queues": saved, "queue": queue}
+
+
+def _queue_page(request, queue, title, export_url):
+    context = _queue_context(request, queue)
+    desk = context["desk"]
     tickets, next_cursor = agent_queue_page(
         queue=queue, user=request.user, desk=desk, after=request.GET.get("after", "")
     )
-    queues = [
-        (key, label, capped_count(agent_queue(queue=key, user=request.user, desk=desk)))
-        for key, label in AGENT_QUEUES.items()
-    ]
-    context = {
-        "tickets": tickets,
-        "next_cursor": next_cursor,
-        "queue": queue,
-        "queues": queues,
-        "desks": desks,
-        "desk": desk,
-        "now": timezone.now(),
-        "bulk_actions": [(a, workflow.TRANSITIONS[a].label) for a in ("start_progress", "resolve", "close")],
-        "agents": desk_agents(desk_id=desk.pk) if desk else None,
-        "work_items": WorkItem.objects.exclude(status__in=["done", "wont_do"]).order_by("-created_at")[:50],
-    }
+    context.update(
+        {
+            "title": title,
+            "tickets": tickets,
+            "next_cursor": next_cursor,
+            "export_url": export_url + (f"?desk={desk.slug}" if desk else ""),
+            "now": timezone.now(),
+            "bulk_actions": [(a, workflow.TRANSITIONS[a].label) for a in ("start_progress", "resolve", "close")],
+            "work_items": WorkItem.objects.exclude(status__in=["done", "wont_do"]).order_by("-created_at")[:50],
+        }
+    )
     return render(request, "agent/queue.html", context)
+
+
+def _named_queue(queue):
+    if queue not in AGENT_QUEUES:
+        raise Http404
+    return queue
+
+
+def _saved_queue(request, slug):
+    saved = next((q for q in saved_queues_for_agent(user=request.user) if q.slug == slug), None)
+    if saved is None:
+        raise Http404
+    return saved
+
+
+@agent_required
+def queue(request, queue="unassigned"):
+    queue = _named_queue(queue)
+    return _queue_page(request, queue, AGENT_QUEUES[queue], reverse("agent:queue_export", args=[queue]))
+
+
+@agent_required
+def saved_queue(request, slug):
+    saved = _saved_queue(request, slug)
+    return _queue_page(request, saved, saved.display_name, reverse("agent:saved_queue_export", args=[saved.slug]))
+
+
+@agent_required
+def queue_export(request, queue):
+    return _export(request, _named_queue(queue), filename=queue)
+
+
+@agent_required
+def saved_queue_export(request, slug):
+    return _export(request, _saved_queue(request, slug), filename=slug)
+
+
+def _export(request, queue, *, filename):
+    """The whole queue as CSV, streamed page by page; sensitive values are not in these columns."""
+    desks = agent_desks(user=request.user)
+    desk = desks.filter(slug=request.GET.get("desk") or "").first()
+    rows = queue_export_rows(queue=queue, user=request.user, desk=desk)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value):
+        return value
+
+
+@agent_required
+def search(request):
+    """Requests of the agent's desks by reference, text or requester's e-mail address."""
+    query = request.GET.get("q", "")[:200]
+    results = agent_ticket_search(user=request.user, query=query) if query.strip() else []
+    return render(request, "agent/search.html", {"query": query, "results": results, "now": timezone.now()})
 
 
 @agent_required

@@ -1,0 +1,188 @@
+"""Output serializers read only the columns a page may show: no serializer here touches
+SensitiveValue except the reveal one, which only the reveal service feeds."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from tickets.models import Activity, Priority, Team, Ticket, WorkItem
+
+
+class PersonOut(serializers.Serializer):
+    name = serializers.CharField(source="full_name")
+    email = serializers.EmailField()
+
+
+class TicketOut(serializers.ModelSerializer):
+    desk = serializers.CharField(source="desk.key")
+    request_type = serializers.CharField(source="request_type.key")
+    request_type_name = serializers.CharField(source="request_type.display_name")
+    status_label = serializers.CharField(source="get_status_display")
+    team = serializers.CharField(source="team.name", default=None)
+    assignee = serializers.EmailField(source="assignee.email", default=None)
+    requester = PersonOut()
+    organization = serializers.CharField(source="organization.name", default=None)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference", "url", "desk", "request_type", "request_type_name", "summary", "status", "status_label",
+            "tier", "team", "assignee", "priority", "requester", "organization", "channel", "escalation_requested",
+            "first_response_due_at", "first_response_at", "resolution_due_at", "resolved_at", "created_at",
+            "updated_at", "version",
+        ]  # fmt: skip
+
+    def get_url(self, ticket) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:request_detail", args=[ticket.reference]))
+
+
+class FieldValueOut(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+
+
+class SensitiveFieldOut(serializers.Serializer):
+    """That a sensitive value exists, never the value."""
+
+    label = serializers.CharField()
+    masked = serializers.BooleanField(default=True)
+
+
+class ActionOut(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    note_required = serializers.BooleanField()
+
+
+class TicketDetailOut(TicketOut):
+    description = serializers.CharField()
+    field_values = serializers.SerializerMethodField()
+    sensitive_fields = serializers.SerializerMethodField()
+    participants = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+    merged_into = serializers.CharField(source="merged_into.reference", default=None)
+    escalation_reason = serializers.CharField()
+
+    class Meta(TicketOut.Meta):
+        fields = [
+            *TicketOut.Meta.fields, "description", "field_values", "sensitive_fields", "participants", "actions",
+            "merged_into", "escalation_reason",
+        ]  # fmt: skip
+
+    def get_field_values(self, ticket) -> list[dict]:
+        return FieldValueOut(self.context["field_rows"], many=True).data
+
+    def get_sensitive_fields(self, ticket) -> list[dict]:
+        return SensitiveFieldOut([{"label": label} for label in self.context["sensitive_labels"]], many=True).data
+
+    def get_participants(self, ticket) -> list[dict]:
+        return PersonOut([p.user for p in self.context["participants"]], many=True).data
+
+    def get_actions(self, ticket) -> list[dict]:
+        return ActionOut(self.context["actions"], many=True).data
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, attachment) -> str:
+        return self.context["request"].build_absolute_uri(reverse("portal:attachment_download", args=[attachment.pk]))
+
+
+class ActivityOut(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.full_name", default=None)
+    attachments = AttachmentOut(many=True)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "visibility", "actor", "body", "old_value", "new_value", "created_at", "attachments"]
+
+
+class RevealedValueOut(serializers.Serializer):
+    key = serializers.CharField(source="field_key")
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class QueueOut(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="Capped: 1001 means more than 1,000.")
+    url = serializers.CharField()
+
+
+class WorkItemOut(serializers.ModelSerializer):
+    class Meta:
+        model = WorkItem
+        fields = ["id", "title", "kind", "status", "external_url", "created_at", "done_at"]
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class VersionIn(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you last read; a change on a stale one is refused (409)."
+    )
+
+
+class TransitionIn(VersionIn):
+    action = serializers.CharField(max_length=40)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=32000, default="")
+
+
+class CommentIn(VersionIn):
+    body = serializers.CharField(required=False, allow_blank=True, max_length=32000, default="")
+    internal = serializers.BooleanField(required=False, default=False)
+    attachments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50,
+        help_text="Ids of files you uploaded beforehand (POST /attachments/).",
+    )  # fmt: skip
+
+
+class AssignIn(VersionIn):
+    assignee = serializers.EmailField(allow_null=True, help_text="An agent of the desk; null to unassign.")
+
+
+class PriorityIn(VersionIn):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+class TierIn(VersionIn):
+    tier = serializers.ChoiceField(choices=Team.Tier.choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ReasonIn(VersionIn):
+    reason = serializers.CharField(max_length=2000)
+
+
+class MergeIn(VersionIn):
+    into = serializers.RegexField(
+        r"^[A-Za-z][A-Za-z0-9]{0,9}-\d{1,9}$", help_text="Reference of the surviving request."
+    )
+
+
+class WorkItemLinkIn(serializers.Serializer):
+    work_item = serializers.IntegerField(required=False, min_value=1)
+    title = serializers.CharField(required=False, max_length=255)
+    kind = serializers.ChoiceField(choices=WorkItem.Kind.choices, default=WorkItem.Kind.BUG)
+    external_url = serializers.URLField(required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        if not data.get("work_item") and not (data.get("title") or "").strip():
+            raise serializers.ValidationError({"title": _("Choose a work item or give a new one a title.")})
+        return data
+
+
+class SubmitIn(serializers.Serializer):
+    desk = serializers.CharField(max_length=10, help_text="Desk key, e.g. CSD.")
+    request_type = serializers.SlugField(help_text="Request type key within the desk.")
+    values = serializers.DictField(help_text="Field values by field key: summary, description and the type's fields.")
+    site = serializers.IntegerField(required=False, help_text="For people with several sites.")

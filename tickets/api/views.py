@@ -1,0 +1,401 @@
+"""One API view per operation. Access: the one visibility rule (404 outside it), agent-only
+operations 404 for everyone but the desk's agents; the services decide the rest."""
+
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from accounts.models import User
+from tickets import workflow
+from tickets.forms import RequestForm, staged_attachments
+from tickets.models import Activity, Ticket, WorkItem
+from tickets.pagination import page_of
+from tickets.selectors import (
+    AGENT_QUEUES,
+    agent_desks,
+    agent_queue,
+    agent_queue_page,
+    agent_ticket_search,
+    capped_count,
+    desk_agents,
+    desks_for_portal,
+    request_types_for_user,
+    saved_queues_for_agent,
+    sensitive_fields_present,
+    ticket_field_rows_keyed,
+    ticket_get_visible,
+    ticket_list_for_customer,
+    ticket_roles,
+    ticket_search,
+    user_is_agent,
+)
+from tickets.services import (
+    sensitive_values_reveal,
+    ticket_assign,
+    ticket_comment,
+    ticket_escalate_tier,
+    ticket_merge,
+    ticket_request_escalation,
+    ticket_set_priority,
+    ticket_submit,
+    ticket_transition,
+    work_item_create,
+    work_item_link,
+)
+
+from . import serializers as s
+
+# Transitions the API offers directly: a merge needs its target (POST …/merge/), and a
+# customer's reply is a comment (POST …/comments/).
+API_ACTIONS = tuple(a for a in workflow.TRANSITIONS if a not in ("merge", "customer_reply"))
+SAVED_PREFIX = "saved-"
+
+
+def _visible(request, reference: str) -> Ticket:
+    try:
+        return ticket_get_visible(user=request.user, reference=reference)
+    except Ticket.DoesNotExist:
+        raise NotFound from None
+
+
+def _as_agent(request, reference: str) -> Ticket:
+    ticket = _visible(request, reference)
+    if workflow.Role.AGENT not in ticket_roles(ticket=ticket, user=request.user):
+        raise NotFound
+    return ticket
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _actions(ticket: Ticket, user: User) -> list[workflow.Transition]:
+    roles = set(ticket_roles(ticket=ticket, user=user))
+    now = timezone.now()
+    return [
+        t
+        for t in workflow.available_transitions(status=ticket.status, roles=roles)
+        if t.action in API_ACTIONS
+        and (
+            t.action != "reopen"
+            or workflow.Role.AGENT in roles
+            or workflow.reopen_window_open(resolved_at=ticket.resolved_at, now=now)
+        )
+    ]
+
+
+def _detail(request, ticket: Ticket, *, status: int = 200) -> Response:
+    ticket = Ticket.objects.select_related(
+        "desk", "request_type", "requester", "organization", "team", "assignee", "merged_into"
+    ).get(pk=ticket.pk)
+    context = {
+        "request": request,
+        "field_rows": ticket_field_rows_keyed(ticket=ticket),
+        "sensitive_labels": sensitive_fields_present(ticket=ticket),
+        "participants": list(ticket.participants.select_related("user")),
+        "actions": _actions(ticket, request.user),
+    }
+    return Response(s.TicketDetailOut(ticket, context=context).data, status=status)
+
+
+def _page(request, tickets, **extra) -> dict:
+    return {"results": s.TicketOut(tickets, many=True, context={"request": request}).data, **extra}
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="requests_list",
+    parameters=[
+        OpenApiParameter("scope", enum=["created", "shared", "organization"]),
+        OpenApiParameter("status", str),
+        OpenApiParameter("q", str),
+        OpenApiParameter("page", int),
+    ],
+    responses=inline_serializer(
+        "RequestPage", {"results": s.TicketOut(many=True), "next_page": serializers.IntegerField()}
+    ),
+)
+@extend_schema(methods=["POST"], request=s.SubmitIn, responses={201: s.TicketDetailOut})
+@api_view(["GET", "POST"])
+def requests(request):
+    """GET: the caller's own requests: created by me, shared with me, or all of my organisation.
+    POST: submit a request through the same form as the portal; errors come back per field."""
+    return _request_create(request) if request.method == "POST" else _request_list(request)
+
+
+def _request_list(request):
+    params = request.query_params
+    tickets = ticket_list_for_customer(
+        user=request.user,
+        scope=params.get("scope", "created"),
+        status=params.get("status", ""),
+        query=params.get("q", "")[:200],
+    )
+    page = page_of(tickets, number=params.get("page", 1))
+    return Response(_page(request, page.items, next_page=page.next_page_number if page.has_next else None))
+
+
+@extend_schema(responses=s.TicketDetailOut)
+@api_view(["GET"])
+def request_detail(request, reference):
+    """One request: its field values (sensitive ones masked), people and the actions open to you."""
+    return _detail(request, _visible(request, reference))
+
+
+@extend_schema(responses=s.ActivityOut(many=True))
+@api_view(["GET"])
+def request_activities(request, reference):
+    """The activity log; internal notes and changes only for the desk's agents."""
+    ticket = _visible(request, reference)
+    activities = ticket.activities.select_related("actor").prefetch_related("attachments")
+    if workflow.Role.AGENT not in ticket_roles(ticket=ticket, user=request.user):
+        activities = activities.filter(visibility=Activity.Visibility.PUBLIC)
+    return Response(s.ActivityOut(activities, many=True, context={"request": request}).data)
+
+
+@extend_schema(responses=s.QueueOut(many=True), parameters=[OpenApiParameter("desk", str)])
+@api_view(["GET"])
+def queue_list(request):
+    """The agent's queues with capped counts (1001 stands for "more than 1,000")."""
+    if not user_is_agent(user=request.user):
+        raise NotFound
+    desk = agent_desks(user=request.user).filter(slug=request.query_params.get("desk") or "").first()
+    rows = [(key, label, key) for key, label in AGENT_QUEUES.items()]
+    rows += [(f"{SAVED_PREFIX}{q.slug}", q.display_name, q) for q in saved_queues_for_agent(user=request.user)]
+    data = [
+        {
+            "key": key,
+            "name": str(label),
+            "count": capped_count(agent_queue(queue=queue, user=request.user, desk=desk)),
+            "url": request.build_absolute_uri(f"{key}/"),
+        }
+        for key, label, queue in rows
+    ]
+    return Response(s.QueueOut(data, many=True).data)
+
+
+def _queue(request, key: str):
+    if key in AGENT_QUEUES:
+        return key
+    if key.startswith(SAVED_PREFIX):
+        slug = key[len(SAVED_PREFIX) :]
+        saved = next((q for q in saved_queues_for_agent(user=request.user) if q.slug == slug), None)
+        if saved is not None:
+            return saved
+    raise NotFound
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("desk", str), OpenApiParameter("after", str)],
+    responses=inline_serializer("QueuePage", {"results": s.TicketOut(many=True), "next": serializers.CharField()}),
+)
+@api_view(["GET"])
+def queue_requests(request, key):
+    """One page of a queue, soonest SLA due first; pass `next` back as `after` for the next page."""
+    if not user_is_agent(user=request.user):
+        raise NotFound
+    queue = _queue(request, key)
+    desk = agent_desks(user=request.user).filter(slug=request.query_params.get("desk") or "").first()
+    tickets, cursor = agent_queue_page(
+        queue=queue, user=request.user, desk=desk, after=request.query_params.get("after", "")
+    )
+    return Response(_page(request, tickets, next=cursor or None))
+
+
+@extend_schema(parameters=[OpenApiParameter("q", str)], responses=s.TicketOut(many=True))
+@api_view(["GET"])
+def search(request):
+    """Agents: requests of their desks by reference, words or requester e-mail; others: their own."""
+    query = request.query_params.get("q", "")[:200]
+    if user_is_agent(user=request.user):
+        tickets = agent_ticket_search(user=request.user, query=query)
+    else:
+        tickets = ticket_search(user=request.user, query=query)
+    return Response(s.TicketOut(tickets, many=True, context={"request": request}).data)
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+def _request_form_data(values: dict) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, value in values.items():
+        if isinstance(value, list):
+            data.setlist(key, [str(v) for v in value])
+        elif value is not None:
+            data[key] = value if isinstance(value, str) else str(value)
+    return data
+
+
+def _request_create(request):
+    data = _valid(s.SubmitIn, request)
+    desk = desks_for_portal().filter(key=data["desk"].upper()).first()
+    request_type = (
+        request_types_for_user(desk=desk, user=request.user).filter(key=data["request_type"]).first() if desk else None
+    )
+    if request_type is None:
+        raise ValidationError({"request_type": [_("No request type with this key is open to you on this desk.")]})
+    values = _request_form_data(data["values"])
+    if "site" in data:
+        values["site"] = str(data["site"])
+    form = RequestForm(values, request_type=request_type, user=request.user)
+    if not form.is_valid():
+        raise ValidationError(
+            {"values": {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}}
+        )
+    organization, site = form.organization_and_site
+    ticket = ticket_submit(
+        request_type=request_type,
+        requester=request.user,
+        values=form.submitted_values(),
+        organization=organization,
+        site=site,
+        channel="api",
+    )
+    return _detail(request, ticket, status=201)
+
+
+@extend_schema(request=s.TransitionIn, responses=s.TicketDetailOut)
+@api_view(["POST"])
+def request_transition(request, reference):
+    """Change the status through the lifecycle: 403 when not allowed, 409 on a stale version."""
+    ticket = _visible(request, reference)
+    data = _valid(s.TransitionIn, request)
+    if data["action"] not in API_ACTIONS:
+        raise ValidationError({"action": [_("Not an action of this endpoint; see the list of actions.")]})
+    ticket = ticket_transition(
+        ticket=ticket,
+        action=data["action"],
+        actor=request.user,
+        note=data["note"],
+        expected_version=data.get("version"),
+    )
+    return _detail(request, ticket)
+
+
+@extend_schema(request=s.CommentIn, responses={201: s.ActivityOut})
+@api_view(["POST"])
+def request_comment(request, reference):
+    """A public comment, or (agents) an internal note, with files uploaded beforehand."""
+    ticket = _visible(request, reference)
+    data = _valid(s.CommentIn, request)
+    uploads = staged_attachments(user=request.user, ids=data["attachments"])
+    if len(uploads) != len(set(data["attachments"])):
+        raise ValidationError({"attachments": [_("An attached file is no longer available; please attach it again.")]})
+    activity = ticket_comment(
+        ticket=ticket,
+        author=request.user,
+        body=data["body"],
+        uploads=uploads,
+        internal=data["internal"],
+        expected_version=data.get("version"),
+    )
+    return Response(s.ActivityOut(activity, context={"request": request}).data, status=201)
+
+
+@extend_schema(request=s.ReasonIn, responses=s.TicketDetailOut)
+@api_view(["POST"])
+def request_escalation(request, reference):
+    """A customer asks for escalation: flagged with the reason, priority raised, team told."""
+    ticket = _visible(request, reference)
+    data = _valid(s.ReasonIn, request)
+    ticket = ticket_request_escalation(
+        ticket=ticket, actor=request.user, reason=data["reason"], expected_version=data.get("version")
+    )
+    return _detail(request, ticket)
+
+
+@extend_schema(request=s.AssignIn, responses=s.TicketDetailOut)
+@api_view(["POST"])
+def request_assign(request, reference):
+    ticket = _as_agent(request, reference)
+    data = _valid(s.AssignIn, request)
+    assignee = None
+    if data["assignee"]:
+        assignee = desk_agents(desk_id=ticket.desk_id).filter(email__iexact=data["assignee"]).first()
+        if assignee is None:
+            raise ValidationError({"assignee": [_("Not an agent of this desk.")]})
+    ticket = ticket_assign(ticket=ticket, actor=request.user, assignee=assignee, expected_version=data.get("version"))
+    return _detail(request, ticket)
+
+
+@extend_schema(request=s.PriorityIn, responses=s.TicketDetailOut)
+@api_view(["POST"])
+def request_priority(request, reference):
+    ticket = _as_agent(request, reference)
+    data = _valid(s.PriorityIn, request)
+    ticket = ticket_set_priority(
+        ticket=ticket, actor=request.user, priority=int(data["priority"]), expected_version=data.get("version")
+    )
+    return _detail(request, ticket)
+
+
+@extend_schema(request=s.TierIn, responses=s.TicketDetailOut)
+@api_view(["POST"])
+def request_tier(request, reference):
+    """Escalate to Tier II or send back to Tier I, with a reason; the status does not change."""
+    ticket = _as_agent(request, reference)
+    data = _valid(s.TierIn, request)
+    ticket = ticket_escalate_tier(
+        ticket=ticket,
+        actor=request.user,
+        to_tier=int(data["tier"]),
+        reason=data["reason"],
+        expected_version=data.get("version"),
+    )
+    return _detail(request, ticket)
+
+
+@extend_schema(request=s.MergeIn, responses=s.TicketDetailOut)
+@api_view(["POST"])
+def request_merge(request, reference):
+    """Close this duplicate into another request; answers with the surviving request."""
+    ticket = _as_agent(request, reference)
+    data = _valid(s.MergeIn, request)
+    try:
+        into = _as_agent(request, data["into"])
+    except NotFound:
+        raise ValidationError({"into": [_("No request of your desks has this reference.")]}) from None
+    ticket_merge(ticket=ticket, into=into, actor=request.user, expected_version=data.get("version"))
+    return _detail(request, into)
+
+
+@extend_schema(request=s.WorkItemLinkIn, responses={201: s.WorkItemOut})
+@api_view(["POST"])
+def request_work_item(request, reference):
+    """Tier II: link the request to an existing work item or a new one."""
+    ticket = _as_agent(request, reference)
+    data = _valid(s.WorkItemLinkIn, request)
+    with transaction.atomic():
+        if data.get("work_item"):
+            work_item = WorkItem.objects.filter(pk=data["work_item"]).first()
+            if work_item is None:
+                raise ValidationError({"work_item": [_("No such work item.")]})
+        else:
+            work_item = work_item_create(
+                actor=request.user, title=data["title"], kind=data["kind"], external_url=data["external_url"]
+            )
+        work_item_link(ticket=ticket, actor=request.user, work_item=work_item)
+    return Response(s.WorkItemOut(work_item).data, status=201)
+
+
+@extend_schema(request=None, responses=s.RevealedValueOut(many=True))
+@api_view(["POST"])
+def request_reveal(request, reference):
+    """Tier II only: the sensitive values, each reveal written to the audit log."""
+    ticket = _as_agent(request, reference)
+    values = sensitive_values_reveal(ticket=ticket, actor=request.user)
+    response = Response(s.RevealedValueOut(values, many=True).data)
+    response["Cache-Control"] = "no-store"
+    return response
