@@ -46,8 +46,12 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks against PostgreSQL (a database of their own, BENCH_DATABASE_URL); see bench/.
+bench: install
+	$(BIN)/python bench/queue_bench.py $(BENCH_ARGS)
 
 worker: install
 	$(BIN)/celery -A helpdesk worker -l info

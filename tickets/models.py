@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +212,9 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
+_OPEN = models.Q(status__in=list(OPEN_STATUSES))
+
+
 class Ticket(models.Model):
     """A request (a case). Status changes only through tickets.workflow."""
 
@@ -269,9 +273,18 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_idx"),
             models.Index(fields=["desk", "status", "-created_at"], name="ticket_desk_status_idx"),
-            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
-            # Queues sort by SLA due time, then id for keyset pagination.
-            models.Index(fields=["team", "resolution_due_at", "id"], name="ticket_team_due_idx"),
+            # Queues sort open requests by SLA due time, then id (keyset pagination): these let
+            # PostgreSQL walk them in that order, across desks, per desk, per team, per assignee.
+            models.Index(fields=["resolution_due_at", "id"], name="ticket_open_due_idx", condition=_OPEN),
+            models.Index(fields=["desk", "resolution_due_at", "id"], name="ticket_desk_open_due_idx", condition=_OPEN),
+            models.Index(fields=["team", "resolution_due_at", "id"], name="ticket_team_due_idx", condition=_OPEN),
+            models.Index(fields=["assignee", "resolution_due_at", "id"], name="ticket_assignee_idx", condition=_OPEN),
+            models.Index(
+                F("resolved_at").desc(),
+                F("id").desc(),
+                name="ticket_resolved_idx",
+                condition=models.Q(status=Status.RESOLVED),
+            ),  # fmt: skip
             models.Index(
                 fields=["desk", "resolution_due_at", "id"],
                 name="ticket_unassigned_idx",

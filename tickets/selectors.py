@@ -44,8 +44,23 @@ def ticket_visibility_q(*, user: User | AnonymousUser) -> Q:
                 "organization"
             )
         )
-        | Q(desk__in=Team.objects.filter(members=user).values("desk"))
+        | _agent_visibility_q(user)
     )
+
+
+def _agent_visibility_q(user: User) -> Q:
+    """The agents' part of the rule: every ticket of a desk whose team they are in."""
+    return Q(desk__in=agent_desks(user=user))
+
+
+def agent_desk_ids(*, user: User) -> list[int]:
+    """The desks this agent works (all of them for admins), read once per request: queue
+    queries filter on the plain list so PostgreSQL can walk the due-time index in order."""
+    cached = getattr(user, "_agent_desk_ids", None)
+    if cached is None:
+        cached = list(agent_desks(user=user).order_by().values_list("id", flat=True))
+        user._agent_desk_ids = cached
+    return cached
 
 
 def ticket_visible_queryset(*, user: User | AnonymousUser) -> QuerySet[Ticket]:
@@ -295,7 +310,8 @@ def saved_queues_for_agent(*, user: User) -> list[SavedQueue]:
 
 def agent_queue(*, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
     """A named (or admin-defined) filter over the tickets of the desks this agent works."""
-    qs = Ticket.objects.filter(ticket_visibility_q(user=user), desk__in=agent_desks(user=user))
+    # The agents' part of the visibility rule (a desk of their teams), as a plain list of desks.
+    qs = Ticket.objects.filter(desk_id__in=agent_desk_ids(user=user) if user.is_active else [])
     if desk is not None:
         qs = qs.filter(desk=desk)
     condition = _saved_queue_filter(queue) if isinstance(queue, SavedQueue) else _queue_filter(queue, user)
@@ -309,26 +325,33 @@ def queue_descending(queue: str | SavedQueue) -> bool:
 def agent_queue_page(
     *, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None, after: str = "", size: int = 50
 ):
-    """One page of a queue by keyset on the plain (sort column, id) pair, which the ticket
-    indexes serve, so a deep page costs what the first one does: soonest SLA due first (requests
-    without one last), or for recently resolved the latest first. Returns (tickets, next cursor)."""
+    """One page of a queue by keyset on (sort column, id): soonest SLA due first, requests
+    without one after them by id; or, for recently resolved, the latest first. Each condition is
+    a range the partial indexes serve (`col >= key AND (col > key OR id > pk)`), so a deep page
+    costs what the first one does. Returns (tickets, next cursor)."""
     qs = agent_queue(queue=queue, user=user, desk=desk)
-    if queue_descending(queue):
-        column, order = "resolved_at", (F("resolved_at").desc(), F("id").desc())
-    else:
-        column, order = "resolution_due_at", (F("resolution_due_at").asc(nulls_last=True), F("id").asc())
     cursor = _parse_cursor(after)
-    if cursor is not None:
-        key, pk = cursor
-        if queue_descending(queue):
-            qs = qs.filter(Q(**{f"{column}__lt": key}) | Q(**{column: key, "id__lt": pk}))
-        elif key is None:  # already in the tail of requests without a due time
-            qs = qs.filter(**{f"{column}__isnull": True, "id__gt": pk})
-        else:
-            qs = qs.filter(
-                Q(**{f"{column}__gt": key}) | Q(**{column: key, "id__gt": pk}) | Q(**{f"{column}__isnull": True})
-            )
-    rows = list(qs.order_by(*order)[: size + 1])
+    if queue_descending(queue):
+        column = "resolved_at"
+        if cursor is not None and cursor[0] is not None:
+            key, pk = cursor
+            qs = qs.filter(resolved_at__lte=key).filter(Q(resolved_at__lt=key) | Q(id__lt=pk))
+        rows = list(qs.order_by(F("resolved_at").desc(), F("id").desc())[: size + 1])
+    else:
+        column = "resolution_due_at"
+        in_undated_tail = cursor is not None and cursor[0] is None
+        rows = []
+        if not in_undated_tail:
+            dated = qs.filter(resolution_due_at__isnull=False)
+            if cursor is not None:
+                key, pk = cursor
+                dated = dated.filter(resolution_due_at__gte=key).filter(Q(resolution_due_at__gt=key) | Q(id__gt=pk))
+            rows = list(dated.order_by("resolution_due_at", "id")[: size + 1])
+        if len(rows) <= size:  # the dated rows ran out: go on with the undated ones
+            undated = qs.filter(resolution_due_at__isnull=True)
+            if in_undated_tail:
+                undated = undated.filter(id__gt=cursor[1])
+            rows += list(undated.order_by("id")[: size + 1 - len(rows)])
     items = rows[:size]
     next_cursor = ""
     if len(rows) > size:
