@@ -132,7 +132,9 @@ def _send(notification: Notification) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.to_email],
         reply_to=[notification.reply_to] if notification.reply_to else None,
-        headers={"Message-ID": notification.message_id, **notification.headers},
+        # Auto-Submitted (RFC 3834): out-of-office robots must not answer us, and our own
+        # mailbox poller recognises a loop.
+        headers={"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated", **notification.headers},
         connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
     )
     if notification.body_html:
