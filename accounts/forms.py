@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notification_create
 
-from .models import User
+from .models import AGENT_CATEGORIES, NotificationCategory, User
 
 
 class EmailForm(forms.Form):
@@ -90,6 +90,28 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
 
 class ProfileForm(forms.ModelForm):
+    emails = forms.MultipleChoiceField(
+        label=_("E-mail me about"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("You can also turn e-mails off for one request from its page."),
+    )
+
     class Meta:
         model = User
         fields = ["full_name", "language"]
+
+    def __init__(self, *args, agent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = [c for c in NotificationCategory if agent or c not in AGENT_CATEGORIES]
+        self.fields["emails"].choices = [(c.value, c.label) for c in categories]
+        muted = set(self.instance.muted_notifications or [])
+        self.fields["emails"].initial = [c.value for c in categories if c.value not in muted]
+        self.offered = {c.value for c in categories}
+
+    def save(self, commit=True):
+        # Only what this form offered changes: an agent category stays as it was for a customer.
+        kept = [c for c in (self.instance.muted_notifications or []) if c not in self.offered]
+        wanted = set(self.cleaned_data["emails"])
+        self.instance.muted_notifications = kept + sorted(self.offered - wanted)
+        return super().save(commit=commit)

@@ -31,6 +31,24 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+class NotificationCategory(models.TextChoices):
+    """Kinds of e-mail a person may turn off in their profile. Sign-up, password and the
+    confirmation of a new request (it carries the reference) are always sent."""
+
+    COMMENTS = "comments", _("New comments on my requests")
+    STATUS = "status", _("Status changes of my requests (waiting for me, resolved, escalated)")
+    REMINDERS = "reminders", _("Reminders when a request waits for my reply")
+    SHARED = "shared", _("Requests shared with me")
+    APPROVALS = "approvals", _("Requests waiting for my approval")
+    # Agents
+    ESCALATIONS = "escalations", _("Requests escalated to my team")
+    SLA = "sla", _("SLA at risk or breached")
+    WORK_ITEMS = "work_items", _("Work items done")
+
+
+AGENT_CATEGORIES = (NotificationCategory.ESCALATIONS, NotificationCategory.SLA, NotificationCategory.WORK_ITEMS)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person: provider staff, agent or admin. The e-mail address is the login."""
 
@@ -42,6 +60,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # NotificationCategory values this person turned off.
+    muted_notifications = models.JSONField(_("e-mails turned off"), default=list, blank=True)
 
     objects = UserManager()
 
@@ -63,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self):
         return self.full_name
+
+    def wants_email(self, category: str | None) -> bool:
+        return category is None or category not in (self.muted_notifications or [])
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email

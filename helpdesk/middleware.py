@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 
 
 class ContentSecurityPolicyMiddleware:
@@ -13,3 +14,19 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """A NUL character in the query string is never meaningful and PostgreSQL refuses it in
+    any query: answer 400 here once, instead of a 500 from whichever view reads the parameter.
+    (Form and API fields reject it already, field by field.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values
+        ):
+            return HttpResponseBadRequest("The address contains a null character.", content_type="text/plain")
+        return self.get_response(request)

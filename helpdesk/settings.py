@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.middleware.ContentSecurityPolicyMiddleware",
+    "helpdesk.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -103,7 +104,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tickets.api.errors.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tickets.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -113,6 +114,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Requests, queues and the request lifecycle. Status changes only through /transitions/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.workflow.Status",
         "WorkItemStatusEnum": "tickets.models.WorkItem.Status",
@@ -325,3 +327,6 @@ SLA_BUSINESS_HOURS = env.str("SLA_BUSINESS_HOURS", default="08:00-17:00")
 SLA_BUSINESS_DAYS = env.str("SLA_BUSINESS_DAYS", default="1,2,3,4,5")
 SLA_HOLIDAYS = env.str("SLA_HOLIDAYS", default="")  # comma-separated ISO dates
 SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)
+
+# Agent queues
+QUEUE_EXPORT_MAX_ROWS = env.int("QUEUE_EXPORT_MAX_ROWS", default=10000)

@@ -27,6 +27,7 @@ from tickets.selectors import (
     ticket_list_for_customer,
     ticket_roles,
     ticket_search,
+    user_is_agent,
     user_vouches,
 )
 from tickets.services import (
@@ -144,7 +145,7 @@ def search(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST or None, instance=request.user, agent=user_is_agent(user=request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         translation.activate(form.instance.language)
@@ -184,12 +185,10 @@ def _render_detail(request, ticket, *, status=200, **forms):
     user = request.user
     roles = ticket_roles(ticket=ticket, user=user)
     now = timezone.now()
-    actions = [
-        t
-        for t in workflow.available_transitions(status=ticket.status, roles=roles - {workflow.Role.AGENT})
-        if t.action in PORTAL_ACTIONS
-        and (t.action != "reopen" or workflow.reopen_window_open(resolved_at=ticket.resolved_at, now=now))
-    ]
+    offered = workflow.transitions_offered(
+        status=ticket.status, roles=roles - {workflow.Role.AGENT}, resolved_at=ticket.resolved_at, now=now
+    )
+    actions = [t for t in offered if t.action in PORTAL_ACTIONS]
     participants = list(ticket.participants.select_related("user"))
     me = next((p for p in participants if p.user_id == user.pk), None)
     can_act = bool(roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER})

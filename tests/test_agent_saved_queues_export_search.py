@@ -122,3 +122,69 @@ def test_agents_find_requests_by_reference_words_and_requester_email(client, cus
     assert client.get(reverse("agent:search")).status_code == 200
     client.force_login(outsider)
     assert client.get(reverse("agent:search"), {"q": "printer"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_field_marked_sensitive_later_is_no_longer_shown(client, customer, tier1):
+    from tickets.models import RequestField
+
+    ticket = submit(
+        customer,
+        "leaver",
+        type_key="staff-terminated",
+        desk="CCP",
+        fields={"employee_full_name": "Hidden", "last_day_of_employment": "2026-01-05"},
+    )
+    RequestField.objects.filter(key="last_day_of_employment").update(sensitive=True)
+    client.force_login(tier1)
+    assert "2026-01-05" not in client.get(reverse("agent:ticket_detail", args=[ticket.reference])).content.decode()
+    assert "2026-01-05" not in client.get(f"/api/v1/requests/{ticket.reference}/").content.decode()
+    rows = csv_rows(client.get(reverse("agent:queue_export", args=["unassigned"])))
+    assert "2026-01-05" not in str(rows)
+
+
+@pytest.mark.django_db
+def test_the_export_stops_at_its_cap_and_says_so(client, settings, customer, tier1):
+    settings.QUEUE_EXPORT_MAX_ROWS = 3
+    for index in range(5):
+        submit(customer, f"row {index}")
+    client.force_login(tier1)
+    rows = csv_rows(client.get(reverse("agent:queue_export", args=["unassigned"])))
+    assert len(rows) == 1 + 3 + 1
+    assert "Only the first 3 rows" in rows[-1][0]
+
+
+@pytest.mark.django_db
+def test_an_at_risk_saved_queue_includes_breached_requests(client, customer, tier1):
+    from django.utils import timezone
+
+    breached = submit(customer, "late")
+    Ticket.objects.filter(pk=breached.pk).update(sla_breached_at=timezone.now())
+    SavedQueue.objects.create(name="Risky", slug="risky", sla="at_risk")
+    client.force_login(tier1)
+    assert breached.reference in client.get(reverse("agent:saved_queue", args=["risky"])).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_file_field_cannot_be_sensitive(catalogue):
+    from tickets.catalogue import CatalogueError, catalogue_import
+    from tickets.models import RequestField
+
+    field = RequestField.objects.filter(kind="file").first()
+    field.sensitive = True
+    with pytest.raises(ValidationError):
+        field.full_clean()
+    data = {
+        "version": 1,
+        "desks": [{
+            "key": "ZZ", "slug": "zz", "name": "Z", "teams": [{"name": "Z1", "tier": 1}],
+            "groups": [{"key": "g", "name": "G", "types": [{
+                "key": "t", "name": "T", "fields": [
+                    {"key": "summary", "kind": "short_text", "name": "Summary", "required": True},
+                    {"key": "scan", "kind": "file", "name": "Scan", "sensitive": True},
+                ],
+            }]}],
+        }],
+    }  # fmt: skip
+    with pytest.raises(CatalogueError, match="cannot be sensitive"):
+        catalogue_import(data=data)

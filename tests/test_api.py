@@ -270,3 +270,89 @@ def test_the_schema_describes_every_operation(client, customer):
         assert f"/api/v1/requests/{{reference}}/{path}/" in paths
     assert "post" in paths["/api/v1/requests/"] and "get" in paths["/api/v1/requests/"]
     assert "/api/v1/queues/{key}/" in paths
+
+
+@pytest.mark.django_db
+def test_customers_do_not_get_the_agents_fields(client, customer, tier1):
+    ticket = submit(customer)
+    client.force_login(tier1)
+    post(client, f"{API}/requests/{ticket.reference}/assignee/", {"assignee": tier1.email})
+    agent_view = client.get(f"{API}/requests/{ticket.reference}/").json()
+    assert agent_view["assignee"] == tier1.email and agent_view["tier"] == 1
+    client.force_login(customer)
+    for body in (
+        client.get(f"{API}/requests/{ticket.reference}/").json(),
+        client.get(f"{API}/requests/").json()["results"][0],
+        client.get(f"{API}/search/", {"q": ticket.reference}).json()[0],
+    ):
+        assert not {"assignee", "team", "tier", "priority", "resolution_due_at"} & set(body)
+        assert tier1.email not in str(body)
+
+
+@pytest.mark.django_db
+def test_cursors_are_url_safe_and_a_bad_one_is_a_400(client, customer, tier1):
+    for index in range(3):
+        submit(customer, f"page {index}")
+    client.force_login(tier1)
+    url = f"{API}/queues/unassigned/"
+    from tickets.selectors import agent_queue_page
+
+    _items, cursor = agent_queue_page(queue="unassigned", user=tier1, size=1)
+    assert cursor and all(c.isalnum() or c in "-_" for c in cursor)
+    assert len(client.get(url, {"after": cursor}).json()["results"]) == 2
+    for junk in ("garbage", "OTk5OS0xMi0zMVQyMzo1OTo1OS0yMzo1OV8x", "x" * 500):
+        response = client.get(url, {"after": junk})
+        assert response.status_code == 400 and "after" in response.json()
+
+
+@pytest.mark.django_db
+def test_bad_input_gets_a_400_not_a_500(client, customer, tier1):
+    ticket = submit(customer)
+    client.force_login(tier1)
+    for url in (f"{API}/search/?q=a%00b", f"{API}/queues/?desk=x%00", "/agent/search/?q=a%00b", "/requests/?q=%00"):
+        assert client.get(url).status_code == 400, url
+    deep = "[" * 100000 + "]" * 100000
+    response = client.post(f"{API}/requests/{ticket.reference}/comments/", deep, content_type="application/json")
+    assert response.status_code == 400
+    client.force_login(customer)
+    base = {"desk": "CSD", "request_type": "general-request"}
+    for values, key in (
+        ({"summary": "ok", "description": "d", "nonsense": "x"}, "nonsense"),
+        ({"summary": ["a", "b"], "description": "d"}, "summary"),
+        ({"summary": {"a": 1}, "description": "d"}, "summary"),
+    ):
+        response = post(client, f"{API}/requests/", {**base, "values": values})
+        assert response.status_code == 400 and key in response.json()["values"], response.content
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_lists_run_the_same_queries_for_one_row_as_for_twenty(client, customer, tier1):
+    submit(customer, "printer one")
+    client.force_login(customer)
+
+    def count(url, params):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url, params).status_code == 200
+        return len(context.captured_queries)
+
+    one = (count(f"{API}/requests/", {}), count(f"{API}/search/", {"q": "printer"}))
+    for index in range(19):
+        ticket = submit(customer, f"printer {index}")
+        ticket_comment(ticket=ticket, author=tier1, body="hi")
+    assert (count(f"{API}/requests/", {}), count(f"{API}/search/", {"q": "printer"})) == one
+
+
+@pytest.mark.django_db
+def test_the_schema_is_for_signed_in_callers(client, customer):
+    assert client.get(f"{API}/schema/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_merge_never_joins_two_organisations(client, customer, outsider, tier1):
+    mine, theirs = submit(customer, "mine"), submit(outsider, "theirs")
+    client.force_login(tier1)
+    response = post(client, f"{API}/requests/{theirs.reference}/merge/", {"into": mine.reference})
+    assert response.status_code == 400 and "organisation" in response.json()["detail"]
+    assert not mine.participants.filter(user=outsider).exists()
+    assert Ticket.objects.get(pk=theirs.pk).status == "waiting_for_support"

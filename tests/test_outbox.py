@@ -84,13 +84,13 @@ def test_it_writes_the_confirmation_in_the_ticket_transaction(client, catalogue,
     from tickets import services
 
     client.force_login(customer)
-    original = services._notify_requester_received
+    original = services.ticket_email
 
-    def notify_then_fail(ticket):
-        original(ticket)
+    def notify_then_fail(**kwargs):
+        original(**kwargs)
         raise RuntimeError("fails before commit")
 
-    monkeypatch.setattr(services, "_notify_requester_received", notify_then_fail)
+    monkeypatch.setattr(services, "ticket_email", notify_then_fail)
     client.raise_request_exception = False
     response = client.post(CREATE_URL, {"summary": "Will roll back", "description": "Nothing should remain."})
     assert response.status_code == 500

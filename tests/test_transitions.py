@@ -116,7 +116,7 @@ def test_every_action_and_role_from_each_status(people, status):
 def test_a_public_transition_tells_the_participants_but_not_the_actor(people):
     ticket = _in_status(WFS, people)
     before = Notification.objects.filter(kind="status_changed").count()
-    ticket_transition(ticket=ticket, action="resolve", actor=people["agent"])
+    ticket_transition(ticket=ticket, action="start_progress", actor=people["agent"])
     assert Notification.objects.filter(kind="status_changed").count() == before + 1
     assert Notification.objects.filter(kind="status_changed").latest("created_at").to_email == people["customer"].email
 

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F
@@ -196,6 +197,12 @@ class RequestField(Localized):
 
     def __str__(self):
         return f"{self.request_type} / {self.key}"
+
+    def clean(self):
+        # Sensitive values live apart from the ticket; uploaded files do not, so a file field
+        # marked sensitive would show its files to Tier I. Refuse it instead.
+        if self.sensitive and self.kind == self.Kind.FILE:
+            raise ValidationError({"sensitive": _("A file field cannot be marked sensitive.")})
 
 
 class Priority(models.IntegerChoices):
@@ -536,8 +543,6 @@ class SavedQueue(Localized):
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         unknown = [s for s in self.statuses or [] if s not in Status.values]
         if not isinstance(self.statuses, list) or unknown:
             raise ValidationError({"statuses": _("Unknown status: %(s)s") % {"s": ", ".join(map(str, unknown))}})

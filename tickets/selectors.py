@@ -2,6 +2,7 @@
 endpoint, download and search goes through it."""
 
 import re
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
@@ -48,19 +49,13 @@ def ticket_visibility_q(*, user: User | AnonymousUser) -> Q:
     )
 
 
-def _agent_visibility_q(user: User) -> Q:
-    """The agents' part of the rule: every ticket of a desk whose team they are in."""
-    return Q(desk__in=agent_desks(user=user))
-
-
-def agent_desk_ids(*, user: User) -> list[int]:
-    """The desks this agent works (all of them for admins), read once per request: queue
-    queries filter on the plain list so PostgreSQL can walk the due-time index in order."""
-    cached = getattr(user, "_agent_desk_ids", None)
-    if cached is None:
-        cached = list(agent_desks(user=user).order_by().values_list("id", flat=True))
-        user._agent_desk_ids = cached
-    return cached
+def _agent_visibility_q(user: User, *, as_list: bool = False) -> Q:
+    """The agents' part of the rule: every ticket of a desk whose team they are in. As a plain
+    list of desk ids for queues, so PostgreSQL can walk the due-time index in order."""
+    desks = agent_desks(user=user)
+    if as_list:
+        return Q(desk_id__in=list(desks.order_by().values_list("id", flat=True)))
+    return Q(desk__in=desks)
 
 
 def ticket_visible_queryset(*, user: User | AnonymousUser) -> QuerySet[Ticket]:
@@ -163,7 +158,7 @@ def ticket_list_for_customer(
         else:
             qs = qs.filter(summary__icontains=query)
     order = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["-created"])
-    return qs.select_related("desk", "request_type", "requester").order_by(*order)
+    return qs.select_related("desk", "request_type", "requester", "organization").order_by(*order)
 
 
 def ticket_search(
@@ -175,7 +170,9 @@ def ticket_search(
     query = query.strip()
     if not query:
         return []
-    visible = ticket_visible_queryset(user=user).select_related("desk", "request_type", "requester")
+    visible = ticket_visible_queryset(user=user).select_related(
+        "desk", "request_type", "requester", "organization", "team", "assignee"
+    )
     if desks is not None:
         visible = visible.filter(desk__in=desks)
     match = REFERENCE_PATTERN.match(query)
@@ -206,7 +203,7 @@ def agent_ticket_search(*, user: User, query: str, limit: int = 50) -> list[Tick
         return list(
             ticket_visible_queryset(user=user)
             .filter(desk__in=desks, requester__email__iexact=query)
-            .select_related("desk", "request_type", "requester", "assignee")
+            .select_related("desk", "request_type", "requester", "organization", "team", "assignee")
             .order_by("-created_at")[:limit]
         )
     return ticket_search(user=user, query=query, limit=limit, desks=desks)
@@ -291,7 +288,7 @@ def _saved_queue_filter(saved: SavedQueue) -> Q:
     elif saved.assignment == SavedQueue.Assignment.ASSIGNED:
         q &= Q(assignee__isnull=False)
     if saved.sla == SavedQueue.Sla.AT_RISK:
-        q &= Q(sla_at_risk_at__isnull=False)
+        q &= Q(sla_at_risk_at__isnull=False) | Q(sla_breached_at__isnull=False)
     elif saved.sla == SavedQueue.Sla.BREACHED:
         q &= Q(sla_breached_at__isnull=False)
     if saved.escalation_requested_only:
@@ -308,10 +305,15 @@ def saved_queues_for_agent(*, user: User) -> list[SavedQueue]:
     )
 
 
+def saved_queue_get_for_agent(*, user: User, slug: str) -> SavedQueue | None:
+    return next((q for q in saved_queues_for_agent(user=user) if q.slug == slug), None)
+
+
 def agent_queue(*, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
     """A named (or admin-defined) filter over the tickets of the desks this agent works."""
-    # The agents' part of the visibility rule (a desk of their teams), as a plain list of desks.
-    qs = Ticket.objects.filter(desk_id__in=agent_desk_ids(user=user) if user.is_active else [])
+    if not user.is_active:
+        return Ticket.objects.none()
+    qs = Ticket.objects.filter(_agent_visibility_q(user, as_list=True))
     if desk is not None:
         qs = qs.filter(desk=desk)
     condition = _saved_queue_filter(queue) if isinstance(queue, SavedQueue) else _queue_filter(queue, user)
@@ -353,10 +355,7 @@ def agent_queue_page(
                 undated = undated.filter(id__gt=cursor[1])
             rows += list(undated.order_by("id")[: size + 1 - len(rows)])
     items = rows[:size]
-    next_cursor = ""
-    if len(rows) > size:
-        last_key = getattr(items[-1], column)
-        next_cursor = f"{last_key.isoformat() if last_key else 'none'}_{items[-1].pk}"
+    next_cursor = _encode_cursor(getattr(items[-1], column), items[-1].pk) if len(rows) > size else ""
     return items, next_cursor
 
 
@@ -373,25 +372,35 @@ def _csv_cell(value) -> str:
     """Text for a spreadsheet cell; a leading =, +, - or @ would make it a formula, so quote it."""
     if value is None:
         return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    text = timezone.localtime(value).isoformat() if isinstance(value, datetime) else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def queue_export_rows(*, queue, user: User, desk: ServiceDesk | None = None, chunk: int = 500):
-    """The queue as spreadsheet rows (a header first), read page by page with the same keyset as
-    the queue page. Only non-sensitive values: sensitive ones live in a table this never reads."""
+    """The queue as spreadsheet rows (a header first), in reference order, read by keyset on the
+    id (which never changes, so no row is skipped or repeated while clocks move), at most
+    settings.QUEUE_EXPORT_MAX_ROWS. Only non-sensitive values: sensitive ones live in a table
+    this never reads."""
+    from django.conf import settings
+
     language = get_language() or "en"
+    limit = settings.QUEUE_EXPORT_MAX_ROWS
+    fields_by_type: dict[int, dict] = {}
     with translation.override(language):
         yield [str(label) for label in EXPORT_HEADER]
-    after = ""
-    while True:
-        tickets, after = agent_queue_page(queue=queue, user=user, desk=desk, after=after, size=chunk)
+    last_id, written = 0, 0
+    base = agent_queue(queue=queue, user=user, desk=desk)
+    while written < limit:
+        tickets = list(base.filter(id__gt=last_id).order_by("id")[: min(chunk, limit - written)])
+        if not tickets:
+            return
+        missing = {t.request_type_id for t in tickets} - fields_by_type.keys()
+        for field in RequestField.objects.filter(request_type_id__in=missing):
+            fields_by_type.setdefault(field.request_type_id, {})[field.key] = field
         with translation.override(language):
             for t in tickets:
-                details = "; ".join(
-                    f"{item.get('label', key)}: {item.get('display', item.get('value'))}"
-                    for key, item in (t.field_values or {}).items()
-                )
+                rows = ticket_field_rows_keyed(ticket=t, fields=fields_by_type.get(t.request_type_id, {}))
+                details = "; ".join(f"{row['label']}: {row['value']}" for row in rows)
                 row = [
                     t.reference, t.desk.key, t.request_type.display_name, t.summary, t.get_status_display(),
                     t.get_tier_display(), t.team, t.assignee.email if t.assignee else "", t.get_priority_display(),
@@ -399,19 +408,41 @@ def queue_export_rows(*, queue, user: User, desk: ServiceDesk | None = None, chu
                     t.first_response_due_at, t.resolution_due_at, t.resolved_at, details,
                 ]  # fmt: skip
                 yield [_csv_cell(value) for value in row]
-        if not after:
-            return
+        written += len(tickets)
+        last_id = tickets[-1].pk
+    if base.filter(id__gt=last_id).exists():
+        with translation.override(language):
+            yield [
+                str(
+                    gettext_lazy("Only the first %(count)d rows are here: narrow the queue, e.g. by desk.")
+                    % {"count": limit}
+                )
+            ]
+
+
+def _encode_cursor(key: datetime | None, pk: int) -> str:
+    """An opaque, URL-safe position: where the last row of a page stood."""
+    raw = f"{key.astimezone(UTC).isoformat() if key else 'none'}_{pk}"
+    return urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def _parse_cursor(after: str):
-    key, _sep, pk = (after or "").rpartition("_")
+    """(sort key, id) from a cursor; None for an empty or unreadable one."""
+    if not after or len(after) > 200:
+        return None
     try:
+        raw = urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        key, _sep, pk = raw.rpartition("_")
         if key == "none":
             return None, int(pk)
         moment = datetime.fromisoformat(key)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), int(pk)
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), int(pk)
+    except (ValueError, OverflowError, UnicodeDecodeError):
         return None
+
+
+def queue_cursor_valid(after: str) -> bool:
+    return not after or _parse_cursor(after) is not None
 
 
 def attachment_get_visible(*, user: User | AnonymousUser, attachment_id: int) -> Attachment:
@@ -443,14 +474,18 @@ def ticket_colleagues(*, ticket: Ticket) -> QuerySet[User]:
     )
 
 
-def ticket_field_rows_keyed(*, ticket: Ticket) -> list[dict]:
+def ticket_field_rows_keyed(*, ticket: Ticket, fields: dict | None = None) -> list[dict]:
     """The non-sensitive field values as {key, label, value} in the reader's language; a field
-    that has since been removed keeps the label it had when the request was sent."""
-    fields = {f.key: f for f in RequestField.objects.filter(request_type_id=ticket.request_type_id)}
+    that has since been removed keeps the label it had when the request was sent, and one marked
+    sensitive since is left out. `fields` (key -> RequestField) saves the query for lists."""
+    if fields is None:
+        fields = {f.key: f for f in RequestField.objects.filter(request_type_id=ticket.request_type_id)}
     language_key = "label_es" if (get_language() or "en").startswith("es") else "label"
     rows = []
     for key, item in (ticket.field_values or {}).items():
         field = fields.get(key)
+        if field is not None and field.sensitive:
+            continue
         value = item.get("display", item.get("value"))
         if field is not None and field.kind == RequestField.Kind.CHOICE:
             labels = {c["value"]: c.get(language_key) or c.get("label") for c in field.choices}

@@ -6,15 +6,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
-from notifications.services import notification_create
 
 from . import sla, workflow
 from .attachments import attachment_stage
+from .emails import ticket_email, ticket_email_participants
 from .models import (
     Activity,
     Attachment,
@@ -30,6 +29,12 @@ from .models import (
 )
 from .selectors import agent_tier, desk_agents, ticket_roles
 from .values import SubmittedValues
+
+# The e-mail a public status change sends, by the status it reaches.
+STATUS_EMAIL = {
+    workflow.Status.WAITING_FOR_CUSTOMER: "waiting_for_customer",
+    workflow.Status.RESOLVED: "request_resolved",
+}
 
 
 class TicketError(Exception):
@@ -51,33 +56,6 @@ def desk_allocate_number(*, desk: ServiceDesk) -> int:
     surrounding transaction, so concurrent submissions queue here: unique and gap-free."""
     ServiceDesk.objects.filter(pk=desk.pk).update(last_number=F("last_number") + 1)
     return ServiceDesk.objects.filter(pk=desk.pk).values_list("last_number", flat=True).get()
-
-
-def ticket_url(ticket: Ticket) -> str:
-    return settings.SITE_URL + reverse("portal:request_detail", args=[ticket.reference])
-
-
-def _in_language(language: str, compute):
-    with translation.override(language):
-        return compute()
-
-
-def _notify_requester_received(ticket: Ticket) -> None:
-    requester = ticket.requester
-    notification_create(
-        kind="request_received",
-        to_email=requester.email,
-        language=requester.language,
-        template="request_received",
-        context={
-            "reference": ticket.reference,
-            "summary": ticket.summary,
-            "desk": _in_language(requester.language, lambda: ticket.desk.display_name),
-            "status": workflow.Status(ticket.status).label,
-            "name": requester.full_name,
-            "url": ticket_url(ticket),
-        },
-    )
 
 
 def _requester_vouches(*, requester: User, organization: Organization | None) -> bool:
@@ -162,7 +140,7 @@ def ticket_submit(
     )
     for key, items in files.items():
         _attachments_claim(items=items, ticket=ticket, activity=activity, uploaded_by=uploader, field_key=key)
-    _notify_requester_received(ticket)
+    ticket_email(user=requester, kind="request_received", ticket=ticket, status=workflow.Status(ticket.status).label)
     if ticket.status == workflow.Status.WAITING_FOR_APPROVAL:
         _notify_vouchers(ticket)
     return ticket
@@ -230,7 +208,15 @@ def ticket_transition(
     )
     locked.refresh_from_db()
     if transition.public:
-        _notify_participants_status(ticket=locked, actor=actor, note=note)
+        kind = STATUS_EMAIL.get(transition.target, "status_changed")
+        ticket_email_participants(
+            ticket=locked,
+            kind=kind,
+            exclude=actor,
+            status=workflow.Status(locked.status).label,
+            note=note,
+            reopen_days=settings.REOPEN_WINDOW_DAYS,
+        )
     return locked
 
 
@@ -252,46 +238,6 @@ def _sla_clock_changes(*, ticket: Ticket, target: str, now) -> dict:
     return {}
 
 
-def _notify_participants_status(*, ticket: Ticket, actor: User | None, note: str) -> None:
-    recipients = (
-        Participant.objects.filter(ticket=ticket, notify=True, user__is_active=True)
-        .exclude(user=actor)
-        .select_related("user")
-    )
-    for participant in recipients:
-        user = participant.user
-        notification_create(
-            kind="status_changed",
-            to_email=user.email,
-            language=user.language,
-            template="status_changed",
-            context={
-                "reference": ticket.reference,
-                "summary": ticket.summary,
-                "status": workflow.Status(ticket.status).label,
-                "note": note,
-                "name": user.full_name,
-                "url": ticket_url(ticket),
-            },
-        )
-
-
-def _notify(*, user: User, kind: str, template: str, ticket: Ticket, **context) -> None:
-    notification_create(
-        kind=kind,
-        to_email=user.email,
-        language=user.language,
-        template=template,
-        context={
-            "reference": ticket.reference,
-            "summary": ticket.summary,
-            "name": user.full_name,
-            "url": ticket_url(ticket),
-            **context,
-        },
-    )
-
-
 def _notify_vouchers(ticket: Ticket) -> None:
     """Tell the organisation's vouching roles a request waits for their approval."""
     if not ticket.organization_id:
@@ -302,13 +248,7 @@ def _notify_vouchers(ticket: Ticket) -> None:
         memberships__role__in=Membership.VOUCHING_ROLES,
     ).exclude(pk=ticket.requester_id)
     for user in vouchers:
-        _notify(
-            user=user,
-            kind="approval_needed",
-            template="approval_needed",
-            ticket=ticket,
-            requester=ticket.requester.full_name,
-        )
+        ticket_email(user=user, kind="approval_needed", ticket=ticket, requester=ticket.requester.full_name)
 
 
 def _approval_side_effects(*, ticket: Ticket, approver: User) -> None:
@@ -369,20 +309,9 @@ def ticket_comment(
         return activity
     if not is_agent and ticket.status == workflow.Status.WAITING_FOR_CUSTOMER:
         ticket_transition(ticket=ticket, action="customer_reply", actor=author)
-    recipients = (
-        Participant.objects.filter(ticket=ticket, notify=True, user__is_active=True)
-        .exclude(user=author)
-        .select_related("user")
+    ticket_email_participants(
+        ticket=ticket, kind="public_reply", exclude=author, author=author.full_name, body=activity.body
     )
-    for participant in recipients:
-        _notify(
-            user=participant.user,
-            kind="public_reply",
-            template="public_reply",
-            ticket=ticket,
-            author=author.full_name,
-            body=activity.body,
-        )
     return activity
 
 
@@ -405,7 +334,7 @@ def ticket_share(*, ticket: Ticket, actor: User, user: User) -> Participant:
     Activity.objects.create(
         ticket=ticket, actor=actor, kind=Activity.Kind.SHARE, new_value=user.email, data={"user": user.pk}
     )
-    _notify(user=user, kind="shared_with_you", template="shared_with_you", ticket=ticket, actor=actor.full_name)
+    ticket_email(user=user, kind="shared_with_you", ticket=ticket, actor=actor.full_name)
     return participant
 
 
@@ -453,14 +382,7 @@ def ticket_request_escalation(
     Activity.objects.create(ticket=ticket, actor=actor, kind=Activity.Kind.ESCALATION_REQUEST, body=reason.strip())
     team_members = ticket.team.members.filter(is_active=True) if ticket.team_id else User.objects.none()
     for agent in team_members:
-        _notify(
-            user=agent,
-            kind="escalation_requested",
-            template="escalation_requested",
-            ticket=ticket,
-            reason=reason.strip(),
-            url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
-        )
+        ticket_email(user=agent, kind="escalation_requested", ticket=ticket, reason=reason.strip())
     return ticket
 
 
@@ -541,14 +463,10 @@ def ticket_escalate_tier(
         data={"team": team.pk},
     )
     for agent in team.members.filter(is_active=True).exclude(pk=actor.pk):
-        _notify(
-            user=agent,
-            kind="tier_escalation",
-            template="tier_escalation",
-            ticket=ticket,
-            reason=reason.strip(),
-            url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
-        )
+        ticket_email(user=agent, kind="tier_escalation", ticket=ticket, reason=reason.strip())
+    if to_tier == 2:
+        # The customer hears that specialists took over; the agents' reason stays internal.
+        ticket_email_participants(ticket=ticket, kind="request_escalated")
     return ticket
 
 
@@ -620,14 +538,7 @@ def sla_check(*, now=None) -> dict:
                 data={"target": "first_response" if unanswered else "resolution", "due": due.isoformat()},
             )
             for agent in _agents_to_alert(ticket):
-                _notify(
-                    user=agent,
-                    kind=f"sla_{kind}",
-                    template=f"sla_{kind}",
-                    ticket=ticket,
-                    due=due,
-                    url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
-                )
+                ticket_email(user=agent, kind=f"sla_{kind}", ticket=ticket, due=due)
         counts[kind] += 1
     return counts
 
@@ -662,8 +573,7 @@ def lifecycle_clocks_run(*, now=None) -> dict:
             if already:
                 continue
             Activity.objects.create(ticket=ticket, kind=Activity.Kind.REMINDER, visibility=Activity.Visibility.INTERNAL)
-            for participant in Participant.objects.filter(ticket=ticket, notify=True).select_related("user"):
-                _notify(user=participant.user, kind="reminder", template="reminder", ticket=ticket)
+            ticket_email_participants(ticket=ticket, kind="reminder")
         counts["reminded"] += 1
     return counts
 
@@ -697,6 +607,23 @@ def work_item_link(*, ticket: Ticket, actor: User, work_item: WorkItem) -> None:
 
 
 @transaction.atomic
+def work_item_link_or_create(
+    *,
+    ticket: Ticket,
+    actor: User,
+    work_item: WorkItem | None = None,
+    title: str = "",
+    kind: str = "bug",
+    external_url: str = "",
+) -> WorkItem:
+    """Link a request to an existing work item, or to a new one described here (Tier II)."""
+    if work_item is None:
+        work_item = work_item_create(actor=actor, title=title, kind=kind, external_url=external_url)
+    work_item_link(ticket=ticket, actor=actor, work_item=work_item)
+    return work_item
+
+
+@transaction.atomic
 def work_item_set_status(*, work_item: WorkItem, actor: User, status: str) -> WorkItem:
     """Move a work item on; when it is done, every linked request hears of it, and its agent."""
     if status not in WorkItem.Status.values:
@@ -719,14 +646,7 @@ def work_item_set_status(*, work_item: WorkItem, actor: User, status: str) -> Wo
                 data={"work_item": locked.pk},
             )
             for agent in _agents_to_alert(ticket):
-                _notify(
-                    user=agent,
-                    kind="work_item_done",
-                    template="work_item_done",
-                    ticket=ticket,
-                    work_item=locked.title,
-                    url=settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference]),
-                )
+                ticket_email(user=agent, kind="work_item_done", ticket=ticket, work_item=locked.title)
     return locked
 
 
@@ -739,6 +659,12 @@ def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User, expected_version:
         raise TicketError(_("A request cannot be merged into itself."))
     if not into.is_open:
         raise TicketError(_("Merge into a request that is still open."))
+    # Its people join the surviving request, so it must be theirs to see already.
+    same_people = into.requester_id == ticket.requester_id or (
+        into.organization_id is not None and into.organization_id == ticket.organization_id
+    )
+    if not same_people:
+        raise TicketError(_("Only requests of the same requester or organisation can be merged."))
     ticket = ticket_transition(
         ticket=ticket,
         action="merge",

@@ -42,6 +42,7 @@ from .selectors import (
     capped_count,
     desk_agents,
     queue_export_rows,
+    saved_queue_get_for_agent,
     saved_queues_for_agent,
     sensitive_fields_present,
     ticket_field_rows,
@@ -61,8 +62,8 @@ from .services import (
     ticket_set_priority,
     ticket_submit,
     ticket_transition,
-    work_item_create,
     work_item_link,
+    work_item_link_or_create,
     work_item_set_status,
 )
 
@@ -129,7 +130,7 @@ def _named_queue(queue):
 
 
 def _saved_queue(request, slug):
-    saved = next((q for q in saved_queues_for_agent(user=request.user) if q.slug == slug), None)
+    saved = saved_queue_get_for_agent(user=request.user, slug=slug)
     if saved is None:
         raise Http404
     return saved
@@ -438,11 +439,14 @@ def ticket_agent_work_item(request, reference):
         return _render(request, ticket, status=400, work_item_form=form)
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            work_item = data["work_item"] or work_item_create(
-                actor=request.user, title=data["title"], kind=data["kind"], external_url=data["external_url"]
-            )
-            work_item_link(ticket=ticket, actor=request.user, work_item=work_item)
+        work_item = work_item_link_or_create(
+            ticket=ticket,
+            actor=request.user,
+            work_item=data["work_item"],
+            title=data["title"],
+            kind=data["kind"],
+            external_url=data["external_url"],
+        )
     except TicketError as error:
         return _refused(request, ticket, error, work_item_form=form)
     return _done(request, ticket, _("Linked to the work item “%(title)s”.") % {"title": work_item.title})

@@ -123,6 +123,16 @@ def available_transitions(*, status: str, roles: set[str] | frozenset[str]) -> l
     return [t for t in TRANSITIONS.values() if status in t.sources and t.roles & set(roles)]
 
 
+def transitions_offered(*, status: str, roles, resolved_at, now) -> list[Transition]:
+    """What to offer these roles now: the allowed transitions, less a customer's reopen once the
+    reopen window has passed (ticket_transition refuses it then too)."""
+    return [
+        t
+        for t in available_transitions(status=status, roles=roles)
+        if t.action != "reopen" or Role.AGENT in roles or reopen_window_open(resolved_at=resolved_at, now=now)
+    ]
+
+
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
 

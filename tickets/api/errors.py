@@ -1,3 +1,5 @@
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -9,3 +11,13 @@ def api_exception_handler(exc, context):
     if isinstance(exc, TicketError):
         return Response({"detail": str(exc)}, status=exc.status_code)
     return exception_handler(exc, context)
+
+
+class SafeJSONParser(JSONParser):
+    """JSON, with absurdly nested documents answered 400 instead of crashing the parser."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON nested too deeply.") from None

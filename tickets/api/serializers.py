@@ -13,28 +13,47 @@ class PersonOut(serializers.Serializer):
     email = serializers.EmailField()
 
 
+CUSTOMER_FIELDS = [
+    "reference", "url", "desk", "request_type", "request_type_name", "summary", "status", "status_label",
+    "requester", "organization", "channel", "escalation_requested", "resolved_at", "created_at", "updated_at",
+    "version",
+]  # fmt: skip
+AGENT_FIELDS = [
+    "tier", "team", "assignee", "priority", "first_response_due_at", "first_response_at", "resolution_due_at",
+    "sla_at_risk_at", "sla_breached_at",
+]  # fmt: skip
+DETAIL_FIELDS = [
+    "description", "field_values", "sensitive_fields", "participants", "actions", "merged_into", "escalation_reason",
+]  # fmt: skip
+
+
 class TicketOut(serializers.ModelSerializer):
+    """A request as its customers see it: no team, assignee, tier, priority or SLA clocks."""
+
     desk = serializers.CharField(source="desk.key")
     request_type = serializers.CharField(source="request_type.key")
     request_type_name = serializers.CharField(source="request_type.display_name")
     status_label = serializers.CharField(source="get_status_display")
-    team = serializers.CharField(source="team.name", default=None)
-    assignee = serializers.EmailField(source="assignee.email", default=None)
     requester = PersonOut()
     organization = serializers.CharField(source="organization.name", default=None)
     url = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
-        fields = [
-            "reference", "url", "desk", "request_type", "request_type_name", "summary", "status", "status_label",
-            "tier", "team", "assignee", "priority", "requester", "organization", "channel", "escalation_requested",
-            "first_response_due_at", "first_response_at", "resolution_due_at", "resolved_at", "created_at",
-            "updated_at", "version",
-        ]  # fmt: skip
+        fields = CUSTOMER_FIELDS
 
     def get_url(self, ticket) -> str:
         return self.context["request"].build_absolute_uri(reverse("api:request_detail", args=[ticket.reference]))
+
+
+class AgentTicketOut(TicketOut):
+    """A request as the desk's agents see it."""
+
+    team = serializers.CharField(source="team.name", default=None)
+    assignee = serializers.EmailField(source="assignee.email", default=None)
+
+    class Meta(TicketOut.Meta):
+        fields = CUSTOMER_FIELDS + AGENT_FIELDS
 
 
 class FieldValueOut(serializers.Serializer):
@@ -56,7 +75,7 @@ class ActionOut(serializers.Serializer):
     note_required = serializers.BooleanField()
 
 
-class TicketDetailOut(TicketOut):
+class _DetailFields(serializers.Serializer):
     description = serializers.CharField()
     field_values = serializers.SerializerMethodField()
     sensitive_fields = serializers.SerializerMethodField()
@@ -64,12 +83,6 @@ class TicketDetailOut(TicketOut):
     actions = serializers.SerializerMethodField()
     merged_into = serializers.CharField(source="merged_into.reference", default=None)
     escalation_reason = serializers.CharField()
-
-    class Meta(TicketOut.Meta):
-        fields = [
-            *TicketOut.Meta.fields, "description", "field_values", "sensitive_fields", "participants", "actions",
-            "merged_into", "escalation_reason",
-        ]  # fmt: skip
 
     def get_field_values(self, ticket) -> list[dict]:
         return FieldValueOut(self.context["field_rows"], many=True).data
@@ -82,6 +95,16 @@ class TicketDetailOut(TicketOut):
 
     def get_actions(self, ticket) -> list[dict]:
         return ActionOut(self.context["actions"], many=True).data
+
+
+class TicketDetailOut(_DetailFields, TicketOut):
+    class Meta(TicketOut.Meta):
+        fields = CUSTOMER_FIELDS + DETAIL_FIELDS
+
+
+class AgentTicketDetailOut(_DetailFields, AgentTicketOut):
+    class Meta(AgentTicketOut.Meta):
+        fields = CUSTOMER_FIELDS + AGENT_FIELDS + DETAIL_FIELDS
 
 
 class AttachmentOut(serializers.Serializer):

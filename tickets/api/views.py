@@ -1,7 +1,6 @@
 """One API view per operation. Access: the one visibility rule (404 outside it), agent-only
 operations 404 for everyone but the desk's agents; the services decide the rest."""
 
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +10,6 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from accounts.models import User
 from tickets import workflow
 from tickets.forms import RequestForm, staged_attachments
 from tickets.models import Activity, Ticket, WorkItem
@@ -25,7 +23,9 @@ from tickets.selectors import (
     capped_count,
     desk_agents,
     desks_for_portal,
+    queue_cursor_valid,
     request_types_for_user,
+    saved_queue_get_for_agent,
     saved_queues_for_agent,
     sensitive_fields_present,
     ticket_field_rows_keyed,
@@ -45,8 +45,7 @@ from tickets.services import (
     ticket_set_priority,
     ticket_submit,
     ticket_transition,
-    work_item_create,
-    work_item_link,
+    work_item_link_or_create,
 )
 
 from . import serializers as s
@@ -77,37 +76,33 @@ def _valid(serializer_class, request):
     return serializer.validated_data
 
 
-def _actions(ticket: Ticket, user: User) -> list[workflow.Transition]:
-    roles = set(ticket_roles(ticket=ticket, user=user))
-    now = timezone.now()
-    return [
-        t
-        for t in workflow.available_transitions(status=ticket.status, roles=roles)
-        if t.action in API_ACTIONS
-        and (
-            t.action != "reopen"
-            or workflow.Role.AGENT in roles
-            or workflow.reopen_window_open(resolved_at=ticket.resolved_at, now=now)
-        )
-    ]
+def _actions(ticket: Ticket, roles) -> list[workflow.Transition]:
+    offered = workflow.transitions_offered(
+        status=ticket.status, roles=roles, resolved_at=ticket.resolved_at, now=timezone.now()
+    )
+    return [t for t in offered if t.action in API_ACTIONS]
 
 
 def _detail(request, ticket: Ticket, *, status: int = 200) -> Response:
+    """A request as this caller may see it: agents of its desk get the agents' fields."""
     ticket = Ticket.objects.select_related(
         "desk", "request_type", "requester", "organization", "team", "assignee", "merged_into"
     ).get(pk=ticket.pk)
+    roles = set(ticket_roles(ticket=ticket, user=request.user))
     context = {
         "request": request,
         "field_rows": ticket_field_rows_keyed(ticket=ticket),
         "sensitive_labels": sensitive_fields_present(ticket=ticket),
         "participants": list(ticket.participants.select_related("user")),
-        "actions": _actions(ticket, request.user),
+        "actions": _actions(ticket, roles),
     }
-    return Response(s.TicketDetailOut(ticket, context=context).data, status=status)
+    serializer = s.AgentTicketDetailOut if workflow.Role.AGENT in roles else s.TicketDetailOut
+    return Response(serializer(ticket, context=context).data, status=status)
 
 
-def _page(request, tickets, **extra) -> dict:
-    return {"results": s.TicketOut(tickets, many=True, context={"request": request}).data, **extra}
+def _page(request, tickets, *, agent: bool, **extra) -> dict:
+    serializer = s.AgentTicketOut if agent else s.TicketOut
+    return {"results": serializer(tickets, many=True, context={"request": request}).data, **extra}
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -143,10 +138,10 @@ def _request_list(request):
         query=params.get("q", "")[:200],
     )
     page = page_of(tickets, number=params.get("page", 1))
-    return Response(_page(request, page.items, next_page=page.next_page_number if page.has_next else None))
+    return Response(_page(request, page.items, agent=False, next_page=page.next_page_number if page.has_next else None))
 
 
-@extend_schema(responses=s.TicketDetailOut)
+@extend_schema(responses=s.AgentTicketDetailOut)
 @api_view(["GET"])
 def request_detail(request, reference):
     """One request: its field values (sensitive ones masked), people and the actions open to you."""
@@ -189,8 +184,7 @@ def _queue(request, key: str):
     if key in AGENT_QUEUES:
         return key
     if key.startswith(SAVED_PREFIX):
-        slug = key[len(SAVED_PREFIX) :]
-        saved = next((q for q in saved_queues_for_agent(user=request.user) if q.slug == slug), None)
+        saved = saved_queue_get_for_agent(user=request.user, slug=key[len(SAVED_PREFIX) :])
         if saved is not None:
             return saved
     raise NotFound
@@ -198,7 +192,9 @@ def _queue(request, key: str):
 
 @extend_schema(
     parameters=[OpenApiParameter("desk", str), OpenApiParameter("after", str)],
-    responses=inline_serializer("QueuePage", {"results": s.TicketOut(many=True), "next": serializers.CharField()}),
+    responses=inline_serializer(
+        "QueuePage", {"results": s.AgentTicketOut(many=True), "next": serializers.CharField(allow_null=True)}
+    ),
 )
 @api_view(["GET"])
 def queue_requests(request, key):
@@ -207,34 +203,44 @@ def queue_requests(request, key):
         raise NotFound
     queue = _queue(request, key)
     desk = agent_desks(user=request.user).filter(slug=request.query_params.get("desk") or "").first()
-    tickets, cursor = agent_queue_page(
-        queue=queue, user=request.user, desk=desk, after=request.query_params.get("after", "")
-    )
-    return Response(_page(request, tickets, next=cursor or None))
+    after = request.query_params.get("after", "")
+    if not queue_cursor_valid(after):
+        raise ValidationError({"after": [_("Not a cursor from this queue; start again without it.")]})
+    tickets, cursor = agent_queue_page(queue=queue, user=request.user, desk=desk, after=after)
+    return Response(_page(request, tickets, agent=True, next=cursor or None))
 
 
-@extend_schema(parameters=[OpenApiParameter("q", str)], responses=s.TicketOut(many=True))
+@extend_schema(parameters=[OpenApiParameter("q", str)], responses=s.AgentTicketOut(many=True))
 @api_view(["GET"])
 def search(request):
     """Agents: requests of their desks by reference, words or requester e-mail; others: their own."""
     query = request.query_params.get("q", "")[:200]
-    if user_is_agent(user=request.user):
+    agent = user_is_agent(user=request.user)
+    if agent:
         tickets = agent_ticket_search(user=request.user, query=query)
     else:
         tickets = ticket_search(user=request.user, query=query)
-    return Response(s.TicketOut(tickets, many=True, context={"request": request}).data)
+    return Response(_page(request, tickets, agent=agent)["results"])
 
 
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _request_form_data(values: dict) -> QueryDict:
+def _request_form_data(values: dict, *, form: RequestForm) -> QueryDict:
+    """The JSON values as the form's data; unknown keys and non-scalar values are refused per key."""
+    errors = {}
     data = QueryDict(mutable=True)
     for key, value in values.items():
-        if isinstance(value, list):
-            data.setlist(key, [str(v) for v in value])
+        if key not in form.fields or key in form.file_keys:
+            errors[key] = [_("This request type has no such field (files cannot be sent here).")]
+        elif isinstance(value, (dict, list)):
+            errors[key] = [_("Give a single value.")]
         elif value is not None:
-            data[key] = value if isinstance(value, str) else str(value)
+            data[key] = (
+                value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+            )
+    if errors:
+        raise ValidationError({"values": errors})
     return data
 
 
@@ -246,7 +252,8 @@ def _request_create(request):
     )
     if request_type is None:
         raise ValidationError({"request_type": [_("No request type with this key is open to you on this desk.")]})
-    values = _request_form_data(data["values"])
+    blank = RequestForm(request_type=request_type, user=request.user)
+    values = _request_form_data(data["values"], form=blank)
     if "site" in data:
         values["site"] = str(data["site"])
     form = RequestForm(values, request_type=request_type, user=request.user)
@@ -266,7 +273,7 @@ def _request_create(request):
     return _detail(request, ticket, status=201)
 
 
-@extend_schema(request=s.TransitionIn, responses=s.TicketDetailOut)
+@extend_schema(request=s.TransitionIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_transition(request, reference):
     """Change the status through the lifecycle: 403 when not allowed, 409 on a stale version."""
@@ -304,7 +311,7 @@ def request_comment(request, reference):
     return Response(s.ActivityOut(activity, context={"request": request}).data, status=201)
 
 
-@extend_schema(request=s.ReasonIn, responses=s.TicketDetailOut)
+@extend_schema(request=s.ReasonIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_escalation(request, reference):
     """A customer asks for escalation: flagged with the reason, priority raised, team told."""
@@ -316,7 +323,7 @@ def request_escalation(request, reference):
     return _detail(request, ticket)
 
 
-@extend_schema(request=s.AssignIn, responses=s.TicketDetailOut)
+@extend_schema(request=s.AssignIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_assign(request, reference):
     ticket = _as_agent(request, reference)
@@ -330,7 +337,7 @@ def request_assign(request, reference):
     return _detail(request, ticket)
 
 
-@extend_schema(request=s.PriorityIn, responses=s.TicketDetailOut)
+@extend_schema(request=s.PriorityIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_priority(request, reference):
     ticket = _as_agent(request, reference)
@@ -341,7 +348,7 @@ def request_priority(request, reference):
     return _detail(request, ticket)
 
 
-@extend_schema(request=s.TierIn, responses=s.TicketDetailOut)
+@extend_schema(request=s.TierIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_tier(request, reference):
     """Escalate to Tier II or send back to Tier I, with a reason; the status does not change."""
@@ -357,7 +364,7 @@ def request_tier(request, reference):
     return _detail(request, ticket)
 
 
-@extend_schema(request=s.MergeIn, responses=s.TicketDetailOut)
+@extend_schema(request=s.MergeIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_merge(request, reference):
     """Close this duplicate into another request; answers with the surviving request."""
@@ -377,16 +384,19 @@ def request_work_item(request, reference):
     """Tier II: link the request to an existing work item or a new one."""
     ticket = _as_agent(request, reference)
     data = _valid(s.WorkItemLinkIn, request)
-    with transaction.atomic():
-        if data.get("work_item"):
-            work_item = WorkItem.objects.filter(pk=data["work_item"]).first()
-            if work_item is None:
-                raise ValidationError({"work_item": [_("No such work item.")]})
-        else:
-            work_item = work_item_create(
-                actor=request.user, title=data["title"], kind=data["kind"], external_url=data["external_url"]
-            )
-        work_item_link(ticket=ticket, actor=request.user, work_item=work_item)
+    existing = None
+    if data.get("work_item"):
+        existing = WorkItem.objects.filter(pk=data["work_item"]).first()
+        if existing is None:
+            raise ValidationError({"work_item": [_("No such work item.")]})
+    work_item = work_item_link_or_create(
+        ticket=ticket,
+        actor=request.user,
+        work_item=existing,
+        title=data.get("title", ""),
+        kind=data["kind"],
+        external_url=data["external_url"],
+    )
     return Response(s.WorkItemOut(work_item).data, status=201)
 
 

@@ -23,6 +23,9 @@ class CatalogueError(ValueError):
     pass
 
 
+SENSITIVE_FILE_REFUSED = "a file field cannot be sensitive (files are not kept apart from Tier I)"
+
+
 def catalogue_load_file(path: Path) -> dict:
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
@@ -110,6 +113,8 @@ def _import_type(*, desk, group, data, position, teams, tier_teams, counts) -> N
         kind = field_data.get("kind", RequestField.Kind.SHORT_TEXT)
         if kind not in RequestField.Kind.values:
             raise CatalogueError(f"{desk.key}/{request_type.key}/{field_data['key']}: unknown kind {kind}")
+        if kind == RequestField.Kind.FILE and field_data.get("sensitive"):
+            raise CatalogueError(f"{desk.key}/{request_type.key}/{field_data['key']}: {SENSITIVE_FILE_REFUSED}")
         RequestField.objects.update_or_create(
             request_type=request_type,
             key=field_data["key"],

@@ -1,0 +1,89 @@
+"""Who gets which e-mail about a request, and how it threads. Every ticket e-mail goes through
+`ticket_email`: the recipient's language and profile choices, a link to the request, and the
+headers that bring a reply back to the same request (References to the request's own root
+Message-ID, its reference in the subject and a header, Reply-To the desk's mailbox)."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import NotificationCategory, User
+from notifications.services import notification_create
+
+from .models import Participant, Ticket
+
+C = NotificationCategory
+# The profile category of each e-mail (None: always sent). The template has the kind's name.
+CATEGORY = {
+    "request_received": None,
+    "public_reply": C.COMMENTS,
+    "status_changed": C.STATUS,
+    "waiting_for_customer": C.STATUS,
+    "request_resolved": C.STATUS,
+    "request_escalated": C.STATUS,
+    "reminder": C.REMINDERS,
+    "shared_with_you": C.SHARED,
+    "approval_needed": C.APPROVALS,
+    "escalation_requested": C.ESCALATIONS,
+    "tier_escalation": C.ESCALATIONS,
+    "sla_at_risk": C.SLA,
+    "sla_breached": C.SLA,
+    "work_item_done": C.WORK_ITEMS,
+}
+AGENT_KINDS = {"escalation_requested", "tier_escalation", "sla_at_risk", "sla_breached", "work_item_done"}
+
+
+def ticket_url(ticket: Ticket) -> str:
+    return settings.SITE_URL + reverse("portal:request_detail", args=[ticket.reference])
+
+
+def ticket_agent_url(ticket: Ticket) -> str:
+    return settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference])
+
+
+def ticket_thread_id(reference: str) -> str:
+    """The request's root Message-ID: every e-mail about it refers to it, so any reply does."""
+    return f"<ticket.{reference}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+
+
+def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
+    """Store one e-mail about this request for this person (sent after commit), unless they are
+    inactive or turned this kind of e-mail off. Returns whether it was stored."""
+    if not user.is_active or not user.wants_email(CATEGORY[kind]):
+        return False
+    for_agent = kind in AGENT_KINDS
+    desk = ticket.desk
+    # Customers reply to the desk's mailbox, which threads the answer into the request.
+    reply_to = "" if for_agent else desk.email_address
+    with translation.override(user.language):
+        desk_name = desk.display_name
+    notification_create(
+        kind=kind,
+        to_email=user.email,
+        language=user.language,
+        template=kind,
+        context={
+            "reference": ticket.reference,
+            "summary": ticket.summary,
+            "desk": desk_name,
+            "name": user.full_name,
+            "url": ticket_agent_url(ticket) if for_agent else ticket_url(ticket),
+            "can_reply": bool(reply_to),
+            **context,
+        },
+        reply_to=reply_to,
+        headers={
+            "References": ticket_thread_id(ticket.reference),
+            "In-Reply-To": ticket_thread_id(ticket.reference),
+            "X-Helpdesk-Reference": ticket.reference,
+        },
+    )
+    return True
+
+
+def ticket_email_participants(*, ticket: Ticket, kind: str, exclude: User | None = None, **context) -> int:
+    """The same e-mail to everyone on the request who has its notifications on."""
+    participants = Participant.objects.filter(ticket=ticket, notify=True, user__is_active=True).select_related("user")
+    if exclude is not None:
+        participants = participants.exclude(user=exclude)
+    return sum(ticket_email(user=p.user, kind=kind, ticket=ticket, **context) for p in participants)
