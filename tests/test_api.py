@@ -356,3 +356,40 @@ def test_a_merge_never_joins_two_organisations(client, customer, outsider, tier1
     assert response.status_code == 400 and "organisation" in response.json()["detail"]
     assert not mine.participants.filter(user=outsider).exists()
     assert Ticket.objects.get(pk=theirs.pk).status == "waiting_for_support"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.mark.django_db
+def test_files_are_uploaded_first_then_named_in_the_request_or_comment(client, customer, tier1):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.models import Attachment
+
+    client.force_login(customer)
+    response = client.post(f"{API}/attachments/", {"file": SimpleUploadedFile("screen.png", PNG)})
+    assert response.status_code == 201, response.content
+    screenshot = response.json()["id"]
+    bad = client.post(f"{API}/attachments/", {"file": SimpleUploadedFile("page.html", b"<html><script>")})
+    assert bad.status_code == 400 and "file" in bad.json()
+    values = {"summary": "Error page", "description": "It crashed", "browser": "firefox"}
+    submit_data = {"desk": "CCP", "request_type": "portal-error", "values": values}
+    response = post(client, f"{API}/requests/", submit_data)
+    assert response.status_code == 400 and "attachments" in response.json()["values"]
+    response = post(client, f"{API}/requests/", {**submit_data, "files": {"attachments": [screenshot]}})
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get()
+    assert list(ticket.attachments.values_list("original_name", flat=True)) == ["screen.png"]
+
+    again = client.post(f"{API}/attachments/", {"file": SimpleUploadedFile("more.png", PNG)}).json()["id"]
+    response = post(client, f"{API}/requests/{ticket.reference}/comments/", {"body": "", "attachments": [again]})
+    assert response.status_code == 201
+    assert [a["name"] for a in response.json()["attachments"]] == ["more.png"]
+    # Someone else's upload cannot be claimed.
+    client.force_login(tier1)
+    theirs = client.post(f"{API}/attachments/", {"file": SimpleUploadedFile("x.png", PNG)}).json()["id"]
+    client.force_login(customer)
+    response = post(client, f"{API}/requests/{ticket.reference}/comments/", {"body": "x", "attachments": [theirs]})
+    assert response.status_code == 400
+    assert Attachment.objects.get(pk=theirs).ticket is None

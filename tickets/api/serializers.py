@@ -108,6 +108,8 @@ class AgentTicketDetailOut(_DetailFields, AgentTicketOut):
 
 
 class AttachmentOut(serializers.Serializer):
+    """A file; `url` downloads it through the visibility rule."""
+
     id = serializers.IntegerField()
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()
@@ -165,7 +167,7 @@ class CommentIn(VersionIn):
     internal = serializers.BooleanField(required=False, default=False)
     attachments = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50,
-        help_text="Ids of files you uploaded beforehand (POST /attachments/).",
+        help_text="Ids of files you uploaded beforehand (POST /api/v1/attachments/).",
     )  # fmt: skip
 
 
@@ -209,3 +211,13 @@ class SubmitIn(serializers.Serializer):
     request_type = serializers.SlugField(help_text="Request type key within the desk.")
     values = serializers.DictField(help_text="Field values by field key: summary, description and the type's fields.")
     site = serializers.IntegerField(required=False, help_text="For people with several sites.")
+    files = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=50),
+        required=False,
+        default=dict,
+        help_text="File fields: ids of files uploaded beforehand (POST /api/v1/attachments/), by field key.",
+    )
+
+
+class AttachmentIn(serializers.Serializer):
+    file = serializers.FileField()

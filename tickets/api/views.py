@@ -1,16 +1,19 @@
 """One API view per operation. Access: the one visibility rule (404 outside it), agent-only
 operations 404 for everyone but the desk's agents; the services decide the rest."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from tickets import workflow
+from tickets.attachments import attachment_stage, validate_upload
 from tickets.forms import RequestForm, staged_attachments
 from tickets.models import Activity, Ticket, WorkItem
 from tickets.pagination import page_of
@@ -226,13 +229,19 @@ def search(request):
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _request_form_data(values: dict, *, form: RequestForm) -> QueryDict:
-    """The JSON values as the form's data; unknown keys and non-scalar values are refused per key."""
+def _request_form_data(values: dict, files: dict, *, form: RequestForm) -> QueryDict:
+    """The JSON values as the form's data, files as ids of staged uploads; unknown keys and
+    non-scalar values are refused per key."""
     errors = {}
     data = QueryDict(mutable=True)
+    for key, ids in files.items():
+        if key not in form.file_keys:
+            errors[key] = [_("This request type has no file field with this key.")]
+        else:
+            data.setlist(f"{key}__staged", [str(i) for i in ids])
     for key, value in values.items():
         if key not in form.fields or key in form.file_keys:
-            errors[key] = [_("This request type has no such field (files cannot be sent here).")]
+            errors[key] = [_("This request type has no such field (send files under “files”).")]
         elif isinstance(value, (dict, list)):
             errors[key] = [_("Give a single value.")]
         elif value is not None:
@@ -253,7 +262,7 @@ def _request_create(request):
     if request_type is None:
         raise ValidationError({"request_type": [_("No request type with this key is open to you on this desk.")]})
     blank = RequestForm(request_type=request_type, user=request.user)
-    values = _request_form_data(data["values"], form=blank)
+    values = _request_form_data(data["values"], data["files"], form=blank)
     if "site" in data:
         values["site"] = str(data["site"])
     form = RequestForm(values, request_type=request_type, user=request.user)
@@ -398,6 +407,22 @@ def request_work_item(request, reference):
         external_url=data["external_url"],
     )
     return Response(s.WorkItemOut(work_item).data, status=201)
+
+
+@extend_schema(request={"multipart/form-data": s.AttachmentIn}, responses={201: s.AttachmentOut})
+@api_view(["POST"])
+@parser_classes([MultiPartParser])
+def attachment_upload(request):
+    """Upload one file ahead of the request or comment it belongs to; the same size and type
+    checks as the portal. Pass the returned id in `files` or `attachments`."""
+    data = _valid(s.AttachmentIn, request)
+    upload = data["file"]
+    try:
+        upload.detected_content_type = validate_upload(upload)
+    except DjangoValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    attachment = attachment_stage(uploaded_by=request.user, upload=upload)
+    return Response(s.AttachmentOut(attachment, context={"request": request}).data, status=201)
 
 
 @extend_schema(request=None, responses=s.RevealedValueOut(many=True))
