@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organization, User
-from tickets.models import RequestField, RequestType, ServiceDesk, Team
+from tickets.models import RequestField, RequestType, ServiceDesk, Team, Ticket
 
 DEMO_USERS = [
     "admin@example.com",
@@ -32,8 +32,14 @@ def test_it_loads_the_demo_twice_without_duplicating(settings):
     settings.DEBUG = True
     call_command("load_demo")
     first = _snapshot()
+    assert Ticket.objects.count() == 5
+    assert set(Ticket.objects.values_list("status", flat=True)) == {
+        "waiting_for_customer", "waiting_for_support", "resolved",
+    }  # fmt: skip
+    assert Ticket.objects.filter(tier=2).count() == 1
     call_command("load_demo")
     assert _snapshot() == first
+    assert Ticket.objects.count() == 5
     assert set(ServiceDesk.objects.values_list("key", flat=True)) == {"CCP", "CSD", "EDI"}
     for desk in ServiceDesk.objects.all():
         assert set(desk.teams.values_list("tier", flat=True)) == {1, 2}
