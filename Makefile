@@ -52,6 +52,7 @@ test: lint
 # Benchmarks against PostgreSQL (a database of their own, BENCH_DATABASE_URL); see bench/.
 bench: install
 	$(BIN)/python bench/queue_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/delivery_bench.py $(DELIVERY_BENCH_ARGS)
 
 worker: install
 	$(BIN)/celery -A helpdesk worker -l info

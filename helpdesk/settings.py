@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tickets",
     "kb",
     "portal",
+    "mailin",
 ]
 
 MIDDLEWARE = [
@@ -171,14 +172,23 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="helpde
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than any task plus its longest retry countdown, or a slow task runs twice.
+    # (checked against NOTIFICATION_RETRY_MAX_SECONDS + CELERY_TASK_TIME_LIMIT: notifications.E001).
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    "socket_connect_timeout": 1,
-    "socket_timeout": 2,
+    # A publish tries the broker once and gives up within these timeouts; the outbox sweep sends
+    # what did not make it. kombu's default retries made a page wait 6 s with Redis stopped.
+    "max_retries": 0,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1,
+    # How often a consumer puts back messages whose worker died (kombu's defaults; tests shorten them).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.tasks.sweep_unsent",
         "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=60.0),
+        # Sweeps queued while no worker ran are worth nothing later: the next one does it all.
+        "options": {"expires": env.float("NOTIFICATION_SWEEP_SECONDS", default=60.0)},
     },
     "sla-check": {"task": "tickets.tasks.check_slas", "schedule": 300.0},
     "lifecycle-clocks": {"task": "tickets.tasks.run_lifecycle_clocks", "schedule": 3600.0},
@@ -186,7 +196,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sweep_unclaimed_attachments",
         "schedule": 3600.0,
     },
+    "mailin-poll": {"task": "mailin.tasks.poll_mailboxes", "schedule": env.float("MAILIN_POLL_SECONDS", default=60.0)},
 }
+# Inbound e-mail (mailin/): mailboxes are configured in the admin; these tune the polling.
+MAILIN_POLL_SECONDS = env.float("MAILIN_POLL_SECONDS", default=60.0)
+MAILIN_ALERT_AFTER_MINUTES = env.int("MAILIN_ALERT_AFTER_MINUTES", default=15)
+MAILIN_BATCH_SIZE = env.int("MAILIN_BATCH_SIZE", default=25)
+MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=40 * 1024 * 1024)
+MAILIN_IMAP_TIMEOUT_SECONDS = env.float("MAILIN_IMAP_TIMEOUT_SECONDS", default=30.0)
+MAILIN_INVITE_INTERVAL_HOURS = env.int("MAILIN_INVITE_INTERVAL_HOURS", default=24)
 
 # --- E-mail --------------------------------------------------------------------------------
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
@@ -212,6 +230,10 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", def
 NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", default=300)
 # Rows still pending after this long are re-queued by the sweep (their publish was lost).
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=120)
+# Only one sweep at a time (a lock on the broker's Redis, expiring after this long).
+NOTIFICATION_SWEEP_LOCK_SECONDS = env.float("NOTIFICATION_SWEEP_LOCK_SECONDS", default=30.0)
+# After a failed publish, a process leaves new messages to the sweep for this long.
+NOTIFICATION_PUBLISH_PAUSE_SECONDS = env.float("NOTIFICATION_PUBLISH_PAUSE_SECONDS", default=5.0)
 
 # --- Files -----------------------------------------------------------------------------------
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))

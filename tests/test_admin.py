@@ -13,7 +13,8 @@ def test_every_domain_model_is_in_the_admin():
         ("tickets", "servicedesk"), ("tickets", "team"), ("tickets", "requesttypegroup"),
         ("tickets", "requesttype"), ("tickets", "ticket"), ("tickets", "activity"),
         ("tickets", "attachment"), ("tickets", "sensitivevalue"), ("tickets", "workitem"),
-        ("notifications", "notification"),
+        ("tickets", "savedqueue"), ("tickets", "cannedresponse"), ("notifications", "notification"),
+        ("mailin", "mailbox"), ("mailin", "inboundmessage"),
     }  # fmt: skip
     assert expected <= set(REGISTERED)
 
