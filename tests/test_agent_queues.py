@@ -9,21 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
+from tickets.clocks import lifecycle_clocks_run, sla_check
 from tickets.models import Activity, RequestType, Ticket, WorkItem
 from tickets.selectors import agent_queue_page
 from tickets.services import (
-    lifecycle_clocks_run,
-    sla_check,
     ticket_assign,
     ticket_comment,
     ticket_request_escalation,
     ticket_submit,
     ticket_transition,
-    work_item_create,
-    work_item_link,
-    work_item_set_status,
 )
 from tickets.values import SubmittedValues
+from tickets.work_items import work_item_create, work_item_link, work_item_set_status
 
 CALENDAR = {
     "SLA_TIME_ZONE": "America/Chicago",

@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tickets.clocks import sla_check
 from tickets.models import Activity, SavedQueue, Ticket
 from tickets.selectors import AGENT_QUEUES
-from tickets.services import sla_check, work_item_create, work_item_link, work_item_set_status
+from tickets.work_items import work_item_create, work_item_link, work_item_set_status
 
 CANARY = "Ophelia-Canary-90210"
 CANARY_EMAIL = "ophelia.canary.90210@example.org"  # the type's second sensitive field

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .attachments import attachment_sweep_unclaimed
-from .services import lifecycle_clocks_run, sla_check
+from .clocks import lifecycle_clocks_run, sla_check
 
 
 @shared_task

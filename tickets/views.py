@@ -62,10 +62,8 @@ from .services import (
     ticket_set_priority,
     ticket_submit,
     ticket_transition,
-    work_item_link,
-    work_item_link_or_create,
-    work_item_set_status,
 )
+from .work_items import work_item_link, work_item_link_or_create, work_item_set_status
 
 # Transitions agents make from their page; the customer's own actions stay in the portal.
 AGENT_ACTIONS = ("start_progress", "stop_progress", "ask_customer", "resolve", "cancel", "reopen", "close")

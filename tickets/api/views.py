@@ -48,8 +48,8 @@ from tickets.services import (
     ticket_set_priority,
     ticket_submit,
     ticket_transition,
-    work_item_link_or_create,
 )
+from tickets.work_items import work_item_link_or_create
 
 from . import serializers as s
 
