@@ -302,3 +302,36 @@ def test_bulk_links_to_a_work_item(client, customer, tier2):
     assert set(item.tickets.values_list("pk", flat=True)) == {first.pk, second.pk}
     work_item_set_status(work_item=item, actor=tier2, status="in_progress")
     assert not Activity.objects.filter(kind="work_item", new_value="done").exists()
+
+
+@pytest.mark.django_db
+def test_a_desk_counts_its_slas_on_its_own_calendar_from_the_admin(catalogue, customer, monkeypatch):
+    from tickets.models import Holiday, ServiceDesk, SlaCalendar
+
+    madrid = SlaCalendar.objects.create(
+        name="Madrid mornings", time_zone="Europe/Madrid", opens="09:00", closes="13:00", weekdays=[1, 2, 3, 4]
+    )
+    Holiday.objects.create(calendar=madrid, date="2026-12-08", name="Inmaculada Concepción")
+    ServiceDesk.objects.filter(key="CSD").update(calendar=madrid)
+    RequestType.objects.filter(desk__key="CSD", key="general-request").update(
+        sla_first_response_minutes=120, sla_resolution_minutes=600
+    )
+    # Monday 7 December 2026, 12:00 in Madrid (UTC+1).
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
+    ticket = submit(customer)
+    # 60 min on Monday, Tuesday is a holiday, the other 60 on Wednesday: 10:00 Madrid.
+    assert ticket.first_response_due_at == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    # 60 Mon + 240 Wed + 240 Thu, no Friday or weekend, the last 60 on Monday 14th: 10:00 Madrid.
+    assert ticket.resolution_due_at == datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_calendar_must_make_sense(catalogue):
+    from django.core.exceptions import ValidationError
+
+    from tickets.models import SlaCalendar
+
+    for bad in ({"time_zone": "Mars/Olympus"}, {"opens": "17:00", "closes": "09:00"}, {"weekdays": [0, 8]}):
+        with pytest.raises(ValidationError):
+            SlaCalendar(name="Bad", **bad).full_clean()
+    SlaCalendar(name="Good", time_zone="America/New_York").full_clean()

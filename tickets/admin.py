@@ -7,6 +7,7 @@ from .models import (
     Activity,
     Attachment,
     CannedResponse,
+    Holiday,
     Participant,
     RequestField,
     RequestType,
@@ -14,6 +15,7 @@ from .models import (
     SavedQueue,
     SensitiveValue,
     ServiceDesk,
+    SlaCalendar,
     Team,
     Ticket,
     WorkItem,
@@ -30,6 +32,32 @@ class TeamInline(admin.TabularInline):
 class GroupInline(admin.TabularInline):
     model = RequestTypeGroup
     extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+class SlaCalendarForm(forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Working weekdays"),
+        coerce=int,
+        choices=[(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")), (5, _("Friday")),
+                 (6, _("Saturday")), (7, _("Sunday"))],
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    class Meta:
+        model = SlaCalendar
+        fields = ["name", "time_zone", "opens", "closes", "weekdays"]
+
+
+@admin.register(SlaCalendar)
+class SlaCalendarAdmin(admin.ModelAdmin):
+    form = SlaCalendarForm
+    list_display = ["name", "time_zone", "opens", "closes"]
+    inlines = [HolidayInline]
 
 
 @admin.register(ServiceDesk)

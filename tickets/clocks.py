@@ -27,7 +27,7 @@ def sla_check(*, now=None) -> dict:
     """Flag requests whose SLA is at risk (settings.SLA_AT_RISK_RATIO of the time used) or
     breached, log it and tell the assignee, or the team when nobody is assigned. Idempotent."""
     now = now or timezone.now()
-    calendar = sla.calendar_from_settings()
+    calendars: dict[int, sla.BusinessCalendar] = {}
     counts = {"at_risk": 0, "breached": 0}
     candidates = (
         Ticket.objects.filter(
@@ -47,6 +47,9 @@ def sla_check(*, now=None) -> dict:
         if now >= due:
             kind, field = "breached", "sla_breached_at"
         elif ticket.sla_at_risk_at is None:
+            if ticket.desk_id not in calendars:
+                calendars[ticket.desk_id] = sla.calendar_for_desk(ticket.desk_id)
+            calendar = calendars[ticket.desk_id]
             total = calendar.minutes_between(ticket.created_at, due)
             if not total or calendar.minutes_between(ticket.created_at, now) < settings.SLA_AT_RISK_RATIO * total:
                 continue

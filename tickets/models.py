@@ -1,4 +1,6 @@
 import uuid
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +34,53 @@ class Localized(models.Model):
         return self.localized("name")
 
 
+def _weekdays_default():
+    return [1, 2, 3, 4, 5]
+
+
+class SlaCalendar(models.Model):
+    """Business hours, working weekdays and holidays that SLA times are counted in. A desk
+    without one uses the calendar in the SLA_* settings."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Chicago")
+    opens = models.TimeField(_("opens"), default=time(8, 0))
+    closes = models.TimeField(_("closes"), default=time(17, 0))
+    weekdays = models.JSONField(
+        _("working weekdays"), default=_weekdays_default, help_text=_("ISO weekdays: Monday is 1, Sunday 7.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": _("Unknown time zone, e.g. America/Chicago.")}) from None
+        if self.opens is not None and self.closes is not None and self.opens >= self.closes:
+            raise ValidationError({"closes": _("Closing time must be after opening time.")})
+        days = self.weekdays if isinstance(self.weekdays, list) else []
+        if not days or any(not isinstance(d, int) or not 1 <= d <= 7 for d in days):
+            raise ValidationError({"weekdays": _("Choose at least one working weekday.")})
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(SlaCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.name}".strip()
+
+
 class ServiceDesk(Localized):
     """A portal such as "Customer Service Desk"; its key prefixes every reference (CSD-12)."""
 
@@ -53,8 +102,12 @@ class ServiceDesk(Localized):
     is_active = models.BooleanField(default=True)
     # The reference counter: locked and bumped inside the ticket's own transaction.
     last_number = models.PositiveIntegerField(default=0, editable=False)
-    # Inbound e-mail (polled by a scheduled job once that channel exists).
+    # The Reply-To of e-mail about the desk's requests: the mailbox mailin polls.
     email_address = models.EmailField(blank=True)
+    calendar = models.ForeignKey(
+        SlaCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="desks",
+        help_text=_("Business hours for SLA times; empty: the calendar in the SLA settings."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["position", "name"]

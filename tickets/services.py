@@ -91,6 +91,7 @@ def ticket_submit(
     team = request_type.default_team
     now = timezone.now()
     fields = {f.key: f for f in request_type.fields.filter(archived=False)}
+    calendar = sla.calendar_for_desk(desk.pk)
     public_values, sensitive_values = {}, []
     for key, value in values.fields.items():
         field = fields[key]
@@ -120,8 +121,8 @@ def ticket_submit(
         status=workflow.initial_status(needs_approval=needs_approval),
         team=team,
         tier=team.tier,
-        first_response_due_at=sla.due_at(now, request_type.sla_first_response_minutes),
-        resolution_due_at=sla.due_at(now, request_type.sla_resolution_minutes),
+        first_response_due_at=sla.due_at(now, request_type.sla_first_response_minutes, calendar=calendar),
+        resolution_due_at=sla.due_at(now, request_type.sla_resolution_minutes, calendar=calendar),
     )
     SensitiveValue.objects.bulk_create(
         SensitiveValue(ticket=ticket, field_key=field.key, label=field.name, value=str(value))
@@ -224,7 +225,7 @@ def _sla_clock_changes(*, ticket: Ticket, target: str, now) -> dict:
     if target == waiting and ticket.sla_paused_at is None:
         return {"sla_paused_at": now}
     if target != waiting and ticket.sla_paused_at is not None:
-        calendar = sla.calendar_from_settings()
+        calendar = sla.calendar_for_desk(ticket.desk_id)
         paused = calendar.minutes_between(ticket.sla_paused_at, now)
         changes = {"sla_paused_at": None}
         if ticket.first_response_due_at and ticket.first_response_at is None:

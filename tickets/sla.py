@@ -69,5 +69,23 @@ def calendar_from_settings() -> BusinessCalendar:
     )
 
 
-def due_at(start: datetime, minutes: int | None) -> datetime | None:
-    return calendar_from_settings().add_minutes(start, minutes) if minutes else None
+def calendar_for_desk(desk_id: int | None) -> BusinessCalendar:
+    """The desk's own calendar (hours, weekdays, holidays from the admin), or the settings'."""
+    from .models import SlaCalendar
+
+    row = SlaCalendar.objects.filter(desks__id=desk_id).prefetch_related("holidays").first() if desk_id else None
+    if row is None:
+        return calendar_from_settings()
+    return BusinessCalendar(
+        tz=ZoneInfo(row.time_zone),
+        opens=row.opens,
+        closes=row.closes,
+        weekdays=frozenset(row.weekdays),
+        holidays=frozenset(h.date for h in row.holidays.all()),
+    )
+
+
+def due_at(start: datetime, minutes: int | None, *, calendar: BusinessCalendar | None = None) -> datetime | None:
+    if not minutes:
+        return None
+    return (calendar or calendar_from_settings()).add_minutes(start, minutes)
