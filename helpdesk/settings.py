@@ -31,7 +31,9 @@ _COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manag
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-only-for-debug-mode")
 elif _COMMAND in _KEYLESS_COMMANDS:
-    SECRET_KEY = env.str("SECRET_KEY", default=get_random_secret_key())
+    # Not env.str's default: django-environ reads a default starting with "$" as the name of
+    # another variable, and a random key starts with "$" one time in fifty.
+    SECRET_KEY = env.str("SECRET_KEY", default="") or get_random_secret_key()
 else:
     # No default: a production process must not start with a guessable key.
     SECRET_KEY = env.str("SECRET_KEY")

@@ -93,3 +93,18 @@ def test_schema_commands_run_without_a_secret_key():
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_throwaway_key_starting_with_a_dollar_sign_is_still_a_key():
+    """django-environ reads a default starting with "$" as another variable's name (and recursed
+    forever): one random key in fifty starts so, which once failed makemigrations in CI."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    script = (
+        "import sys, django.core.management.utils as u; u.get_random_secret_key = lambda: '$dollar-key'; "
+        "sys.argv = ['manage.py', 'migrate']; import helpdesk.settings as s; print(s.SECRET_KEY)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "$dollar-key"
