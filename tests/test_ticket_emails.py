@@ -169,3 +169,62 @@ def test_every_request_email_has_a_text_and_an_html_body_with_the_link(kind, cus
     assert f"{path}{ticket.reference}/" in notification.body_html
     assert notification.body_html.lstrip().startswith("<!doctype html>")
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_agents_alerts_have_a_thread_of_their_own(customer, tier1, tier2):
+    from tickets.emails import ticket_thread_parse
+
+    ServiceDesk.objects.filter(key="CSD").update(email_address="support@help.example.org")
+    ticket = submit(customer)
+    ticket_escalate_tier(ticket=ticket, actor=tier1, to_tier=2, reason="Needs Tier II")
+    alert = Notification.objects.get(kind="tier_escalation", to_email=tier2.email)
+    customer_mail = Notification.objects.get(kind="request_escalated", to_email=customer.email)
+    assert ticket_thread_parse(alert.headers["References"]) == (ticket.reference, True)
+    assert alert.headers["X-Helpdesk-Audience"] == "agents" and alert.reply_to == ""
+    assert ticket_thread_parse(customer_mail.headers["References"]) == (ticket.reference, False)
+    assert "X-Helpdesk-Audience" not in customer_mail.headers
+    assert customer_mail.reply_to == "support@help.example.org"
+    assert ticket_thread_parse("<ticket.CSD-1@elsewhere.example>") is None
+
+
+@pytest.mark.django_db
+def test_a_customers_comment_reopens_a_resolved_request_within_the_window(settings, customer, tier1):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ticket = submit(customer)
+    ticket = ticket_transition(ticket=ticket, action="resolve", actor=tier1, note="Fixed.")
+    ticket_comment(ticket=ticket, author=customer, body="It is broken again.")
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting_for_support"
+    assert Notification.objects.filter(kind="status_changed", to_email=customer.email).count() == 0  # the actor
+    # After the window, a comment stays a comment on the resolved request.
+    ticket = ticket_transition(ticket=ticket, action="resolve", actor=tier1)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        resolved_at=timezone.now() - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
+    )
+    ticket.refresh_from_db()
+    ticket_comment(ticket=ticket, author=customer, body="Thanks.")
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+
+
+@pytest.mark.django_db
+def test_the_automatic_resolution_note_is_in_the_customers_language(customer, tier1, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.clocks import lifecycle_clocks_run
+
+    customer.language = "es"
+    customer.save()
+    ticket = submit(customer)
+    ticket_transition(ticket=ticket, action="ask_customer", actor=tier1, note="¿Qué impresora?")
+    Ticket.objects.filter(pk=ticket.pk).update(status_changed_at=timezone.now() - timedelta(days=30))
+    assert lifecycle_clocks_run()["auto_resolved"] == 1
+    resolved = Notification.objects.get(kind="request_resolved")
+    assert resolved.language == "es"
+    assert "Resolved because we did not hear back." not in resolved.body_text

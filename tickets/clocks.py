@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import sla, workflow
 from .emails import ticket_email, ticket_email_participants
@@ -92,7 +92,10 @@ def lifecycle_clocks_run(*, now=None) -> dict:
         :1000
     ]:
         ticket_transition(
-            ticket=ticket, action="auto_resolve", actor=None, note=_("Resolved because we did not hear back.")
+            ticket=ticket,
+            action="auto_resolve",
+            actor=None,
+            note=gettext_lazy("Resolved because we did not hear back."),
         )
         counts["auto_resolved"] += 1
     for ticket in waiting.filter(

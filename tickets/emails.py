@@ -3,6 +3,8 @@
 headers that bring a reply back to the same request (References to the request's own root
 Message-ID, its reference in the subject and a header, Reply-To the desk's mailbox)."""
 
+import re
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -41,9 +43,25 @@ def ticket_agent_url(ticket: Ticket) -> str:
     return settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference])
 
 
-def ticket_thread_id(reference: str) -> str:
-    """The request's root Message-ID: every e-mail about it refers to it, so any reply does."""
-    return f"<ticket.{reference}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+AGENTS_THREAD = "agents"
+
+
+def ticket_thread_id(reference: str, *, agents: bool = False) -> str:
+    """The request's root Message-ID: every e-mail about it refers to it, so any reply does.
+    Agents' alerts have a thread of their own, so a reply to one never becomes public."""
+    suffix = f".{AGENTS_THREAD}" if agents else ""
+    return f"<ticket.{reference}{suffix}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+
+
+_THREAD_ID = re.compile(r"^<?ticket\.([A-Z][A-Z0-9]{0,9}-\d{1,9})(\.agents)?@([^>\s]+)>?$", re.IGNORECASE)
+
+
+def ticket_thread_parse(message_id: str) -> tuple[str, bool] | None:
+    """(reference, for agents) from one of our thread ids; None for any other Message-ID."""
+    match = _THREAD_ID.match((message_id or "").strip())
+    if match is None or match.group(3).lower() != settings.EMAIL_MESSAGE_ID_DOMAIN.lower():
+        return None
+    return match.group(1).upper(), bool(match.group(2))
 
 
 def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
@@ -57,6 +75,10 @@ def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
     reply_to = "" if for_agent else desk.email_address
     with translation.override(user.language):
         desk_name = desk.display_name
+    thread = ticket_thread_id(ticket.reference, agents=for_agent)
+    headers = {"References": thread, "In-Reply-To": thread, "X-Helpdesk-Reference": ticket.reference}
+    if for_agent:
+        headers["X-Helpdesk-Audience"] = AGENTS_THREAD
     notification_create(
         kind=kind,
         to_email=user.email,
@@ -72,11 +94,7 @@ def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
             **context,
         },
         reply_to=reply_to,
-        headers={
-            "References": ticket_thread_id(ticket.reference),
-            "In-Reply-To": ticket_thread_id(ticket.reference),
-            "X-Helpdesk-Reference": ticket.reference,
-        },
+        headers=headers,
     )
     return True
 

@@ -307,6 +307,14 @@ def ticket_comment(
         return activity
     if not is_agent and ticket.status == workflow.Status.WAITING_FOR_CUSTOMER:
         ticket_transition(ticket=ticket, action="customer_reply", actor=author)
+    elif (
+        not is_agent
+        and ticket.status == workflow.Status.RESOLVED
+        and workflow.reopen_window_open(resolved_at=ticket.resolved_at, now=timezone.now())
+    ):
+        # A customer writing on a resolved request is not done with it: it goes back to the
+        # team instead of sitting unread (the reopen window still applies).
+        ticket_transition(ticket=ticket, action="reopen", actor=author)
     ticket_email_participants(
         ticket=ticket, kind="public_reply", exclude=author, author=author.full_name, body=activity.body
     )
