@@ -94,7 +94,6 @@ class MailboxAdmin(admin.ModelAdmin):
             )
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description=_("Poll the selected mailboxes now"))
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if mailbox_set_desk_reply_address(mailbox=obj):
@@ -105,6 +104,7 @@ class MailboxAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
 
+    @admin.action(description=_("Poll the selected mailboxes now"), permissions=["change"])
     def poll_now(self, request, queryset):
         for mailbox in queryset.filter(enabled=True):
             poll_mailbox.delay(mailbox.pk)
@@ -119,7 +119,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     list_select_related = ["mailbox__desk", "ticket"]
     fields = [
         "received_at", "mailbox", "message_id", "from_email", "from_name", "subject", "status", "outcome",
-        "reason", "ticket", "attempts", "processed_at", "size", "raw_download", "text",
+        "reason", "ticket", "attempts", "processed_at", "size", "headers_only", "raw_download", "text",
     ]  # fmt: skip
     readonly_fields = fields
     actions = ["reprocess"]
@@ -159,7 +159,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
             stored, as_attachment=True, filename=f"mail-{pk}.eml", content_type="application/octet-stream"
         )
 
-    @admin.action(description=_("Process the selected held or failed mail again"))
+    @admin.action(description=_("Process the selected held or failed mail again"), permissions=["change"])
     def reprocess(self, request, queryset):
         counts = inbound_reprocess(message_ids=queryset.values_list("pk", flat=True))
         labels = dict(InboundMessage.Status.choices)
@@ -170,7 +170,9 @@ class InboundMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # Kept mail is never edited (each row is read-only); the change permission on the model
+        # is what the "process again" action requires.
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         # Kept mail is the record of what arrived; nothing here drops it.

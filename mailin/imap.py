@@ -81,10 +81,17 @@ def imap_session(config: ImapSettings):
             )
         else:
             client = imaplib.IMAP4(config.host, config.port, timeout=config.timeout)
-            if config.security == "starttls":
-                client.starttls(ssl_context=ssl.create_default_context())
     except (OSError, imaplib.IMAP4.error) as exc:
         raise ImapError(f"cannot connect to {config.host}:{config.port}: {exc}") from exc
+    if config.security == "starttls":
+        try:
+            client.starttls(ssl_context=ssl.create_default_context())
+        except BaseException as exc:
+            # Not logged in, so no LOGOUT: just do not leave the socket open.
+            client.shutdown()
+            if isinstance(exc, OSError | imaplib.IMAP4.error):
+                raise ImapError(f"STARTTLS with {config.host}:{config.port} failed: {exc}") from exc
+            raise
     try:
         try:
             client.login(config.username, config.password)

@@ -95,13 +95,20 @@ class InboundMessage(models.Model):
         CREATED = "created", _("Request created")
         CREATED_FOR_CONTACT = "created_for_contact", _("Request created for a new contact")
         COMMENTED = "commented", _("Comment added")
+        NOTED = "noted", _("Internal note added")
         INVITED = "invited", _("Invited to sign up")
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
-    # Unique: a mail seen twice (re-fetched after a crash, or by two pollers at once) is one row.
-    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    # Unique with the Message-ID: a mail seen twice (re-fetched after a crash, delivered twice,
+    # or by two pollers at once) is one row, but a different mail reusing a Message-ID (scanners
+    # and web forms do) is a row of its own. Hash of the raw bytes without trace headers; empty
+    # on rows kept before it existed.
+    content_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     raw = models.FileField(upload_to=raw_mail_path, max_length=255)
     size = models.PositiveBigIntegerField(default=0)
+    # Over settings.MAILIN_MAX_MESSAGE_BYTES: only the headers were fetched and kept.
+    headers_only = models.BooleanField(_("headers only"), default=False, editable=False)
     from_email = models.CharField(_("from"), max_length=254, blank=True)
     from_name = models.CharField(max_length=150, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
@@ -117,6 +124,9 @@ class InboundMessage(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("inbound e-mail")
         verbose_name_plural = _("inbound e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["message_id", "content_hash"], name="inbound_message_content_unique"),
+        ]
         indexes = [
             models.Index(
                 fields=["mailbox", "received_at"],
@@ -125,6 +135,8 @@ class InboundMessage(models.Model):
             ),
             models.Index(fields=["status", "-received_at"], name="inbound_status_idx"),
             models.Index(fields=["ticket"], name="inbound_ticket_idx", condition=models.Q(ticket__isnull=False)),
+            # The per-address rate limit on requests by new contacts.
+            models.Index(fields=["from_email", "-received_at"], name="inbound_from_idx"),
         ]
 
     def __str__(self):

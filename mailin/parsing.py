@@ -5,6 +5,7 @@ HTML-only mail all come out as text. Parsing knows no model; services decide wha
 """
 
 import email
+import email.errors
 import email.policy
 import hashlib
 import mimetypes
@@ -12,15 +13,46 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 from pathlib import PurePath
 
 from mailparser_reply.parser import EmailMessage as ReplyParser
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-# A request reference in a subject, e.g. "Re: Printer [CSD-12]".
-SUBJECT_REFERENCE = re.compile(r"\[([A-Za-z][A-Za-z0-9]{0,9}-\d{1,9})\]")
+# Threading looks at the nearest ids only: a References header can carry thousands.
+THREAD_IDS_MAX = 50
+# Added on the way to us, so the same mail delivered twice (or by two routes) differs in them.
+TRACE_HEADERS = frozenset(
+    {
+        "received", "x-received", "return-path", "delivered-to", "x-delivered-to", "x-original-to",
+        "envelope-to", "dkim-signature", "x-google-dkim-signature", "domainkey-signature", "arc-seal",
+        "arc-message-signature", "arc-authentication-results", "authentication-results", "received-spf",
+        "x-spam-status", "x-spam-score", "x-spam-level", "x-spam-flag", "x-spam-checker-version",
+        "x-virus-scanned",
+    }
+)  # fmt: skip
+_HEADER_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:")
+
+
+class FromProblem:
+    """Why the sender of a mail is not clear (ParsedMail.from_problem); "" when it is."""
+
+    MISSING = "missing"
+    SEVERAL_HEADERS = "several_headers"
+    SEVERAL_ADDRESSES = "several_addresses"
+    GROUP = "group"
+    MALFORMED = "malformed"
+
+
+# Defects that do not make the address a guess: the text of a display name (raw 8-bit bytes,
+# an unknown charset in an encoded word) and obsolete syntax RFC 5322 says to accept ("Dr. Who
+# <who@x>" has a period in an unquoted name). The tricks ("a@x <b@y>", "<a@x> b@y") also give an
+# InvalidHeaderDefect, which is never let through.
+_HARMLESS_FROM_DEFECTS = (
+    email.errors.UndecodableBytesDefect,
+    email.errors.CharsetError,
+    email.errors.ObsoleteHeaderDefect,
+)
 
 
 @dataclass
@@ -45,19 +77,28 @@ class ParsedMail:
     reply: str  # the text without quoted history and signature
     language: str
     attachments: list[MailAttachment] = field(default_factory=list)
+    content_hash: str = ""  # of the raw bytes without trace headers
+    from_problem: str = ""  # a FromProblem value when the sender is not clear
+    from_header: str = ""  # every From header as written, for the reason shown to admins
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
 
     @property
+    def all_thread_ids(self) -> list[str]:
+        """Every Message-ID this mail answers, nearest first."""
+        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+
+    @property
     def thread_ids(self) -> list[str]:
-        """Message-IDs this mail answers, nearest first."""
-        seen, ids = set(), []
-        for message_id in [*self.in_reply_to, *reversed(self.references)]:
-            if message_id not in seen:
-                seen.add(message_id)
-                ids.append(message_id)
-        return ids
+        """The Message-IDs worth looking up, at most THREAD_IDS_MAX: the nearest ones, and the
+        root of the thread (the first References entry, which clients keep however they trim)."""
+        ids = self.all_thread_ids
+        if len(ids) <= THREAD_IDS_MAX:
+            return ids
+        root = self.references[0] if self.references else ids[THREAD_IDS_MAX - 1]
+        nearest = [message_id for message_id in ids[:THREAD_IDS_MAX] if message_id != root]
+        return [*nearest[: THREAD_IDS_MAX - 1], root]
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -66,10 +107,11 @@ def parse_mail(raw: bytes) -> ParsedMail:
     headers = {}
     for name in set(message.keys()):
         headers[name.lower()] = header_text(message, name)
-    from_name, from_email = _address(headers.get("from", ""))
+    from_name, from_email, from_problem, from_header = _sender(message)
     text = _body_text(message)
+    content_hash = mail_content_hash(raw)
     return ParsedMail(
-        message_id=message_id_of(headers.get("message-id", ""), raw),
+        message_id=message_id_of(headers.get("message-id", ""), content_hash),
         from_email=from_email,
         from_name=from_name,
         subject=" ".join(headers.get("subject", "").split())[:255],
@@ -82,16 +124,39 @@ def parse_mail(raw: bytes) -> ParsedMail:
         reply=strip_reply(text),
         language=_language(headers.get("content-language", "")),
         attachments=list(_attachments(message)),
+        content_hash=content_hash,
+        from_problem=from_problem,
+        from_header=from_header,
     )
 
 
-def message_id_of(value: str, raw: bytes) -> str:
-    """The Message-ID in angle brackets; a mail without one gets a stable id from its bytes,
-    so fetching it twice still finds the first copy."""
+def mail_content_hash(raw: bytes) -> str:
+    """SHA-256 of the mail without its trace headers (Received, Return-Path, Delivered-To,
+    DKIM and ARC signatures, Authentication-Results, …) and with one kind of line ending: the
+    same mail delivered twice, or by two routes, has the same hash; a different one does not."""
+    normalised = raw.replace(b"\r\n", b"\n")
+    head, separator, body = normalised.partition(b"\n\n")
+    kept, skipping = [], False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation of the header above
+            if not skipping:
+                kept.append(line)
+            continue
+        name = _HEADER_NAME.match(line)
+        skipping = bool(name) and name.group(1).decode("ascii").lower() in TRACE_HEADERS
+        if not skipping:
+            kept.append(line)
+    digest = hashlib.sha256(b"\n".join(kept) + separator + body.rstrip(b"\n"))
+    return digest.hexdigest()
+
+
+def message_id_of(value: str, content_hash: str) -> str:
+    """The Message-ID in angle brackets; a mail without one gets a stable id from its content
+    hash, so fetching it twice (even delivered twice) still finds the first copy."""
     found = MESSAGE_ID.findall(value)
     if found:
         return found[0][:255]
-    return f"<sha256.{hashlib.sha256(raw).hexdigest()}@mailin.invalid>"
+    return f"<sha256.{content_hash}@mailin.invalid>"
 
 
 def header_text(message: Message, name: str) -> str:
@@ -127,15 +192,40 @@ def clean_str(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _address(value: str) -> tuple[str, str]:
-    addresses = [a for a in getaddresses([value]) if a[1]]
-    if not addresses:
-        name, address = parseaddr(value)
-        addresses = [(name, address)] if "@" in address else []
-    if not addresses:
-        return "", ""
-    name, address = addresses[0]
-    return " ".join(name.split())[:150], address.strip().lower()[:254]
+def _sender(message: Message) -> tuple[str, str, str, str]:
+    """(name, address, problem, the From headers as written). The address counts only when
+    it is the one thing the mail can mean: exactly one From header holding exactly one
+    address, no group, nothing the parser had to guess at. Otherwise it is "" and the problem
+    says why (the services hold such mail): "customer@x <outsider@y>", "a@x, b@y", "Team: a@x,
+    b@y;" or two From headers must not let one person write as another."""
+    values = [clean_str(" ".join(str(v).split())) for k, v in message.raw_items() if k.lower() == "from"]
+    written = " | ".join(values)[:1000]
+    if not values:
+        return "", "", FromProblem.MISSING, ""
+    if len(values) > 1:
+        return "", "", FromProblem.SEVERAL_HEADERS, written
+    try:
+        # Parsed from the decoded text, so raw 8-bit names are read as the words they are.
+        header = email.policy.default.header_factory("from", values[0])
+        groups, addresses = header.groups, header.addresses
+        defects = [d for d in header.defects if not isinstance(d, _HARMLESS_FROM_DEFECTS)]
+    except Exception:  # noqa: BLE001 - the policy's parser chokes on some real headers
+        return "", "", FromProblem.MALFORMED, written
+    if defects:
+        return "", "", FromProblem.MALFORMED, written
+    if any(group.display_name is not None for group in groups):
+        return "", "", FromProblem.GROUP, written
+    if len(addresses) != 1:
+        problem = FromProblem.SEVERAL_ADDRESSES if addresses else FromProblem.MISSING
+        return "", "", problem, written
+    address = addresses[0].addr_spec.strip().lower()
+    if "@" not in address or len(address) > 254:
+        return "", "", FromProblem.MALFORMED, written
+    name = " ".join(clean_str(addresses[0].display_name).split())
+    if "@" in name:
+        # '"boss@example.org" <someone@else.example>': the name would only mislead.
+        name = ""
+    return name[:150], address, "", written
 
 
 def _language(value: str) -> str:
@@ -179,33 +269,70 @@ def _part_text(part: Message) -> str:
     return decode_bytes(data, charset)
 
 
-def _is_attachment(part: Message) -> bool:
-    if part.is_multipart():
-        return False
+def _leaves(message: Message):
+    """The non-multipart parts in order, without going into an attached mail (message/rfc822
+    and the like): it is one file of this mail, never part of its text or its attachments."""
+    if message.is_multipart() and message.get_content_maintype() != "message":
+        for part in message.iter_parts():
+            yield from _leaves(part)
+    else:
+        yield message
+
+
+def _disposition_and_filename(part: Message) -> tuple[str | None, str]:
     try:
-        disposition = part.get_content_disposition()
-        filename = part.get_filename()
-    except Exception:  # noqa: BLE001
-        disposition, filename = None, None
-    return disposition == "attachment" or bool(filename) or part.get_content_maintype() not in ("text",)
+        return part.get_content_disposition(), part.get_filename() or ""
+    except Exception:  # noqa: BLE001 - a malformed parameter
+        return None, ""
+
+
+def _is_body_text(part: Message) -> bool:
+    return part.get_content_type() in ("text/plain", "text/html")
+
+
+def _is_attachment(part: Message, *, only_text_part: bool = False) -> bool:
+    """A file rather than text to read. A plain or HTML part is text unless it says it is an
+    attachment, or has a name; a named one with no Content-Disposition at all is still the body
+    when it is the mail's only text (some mailers name every part)."""
+    if part.get_content_maintype() == "message":
+        return part.get_content_type() not in _REPORT_PARTS
+    disposition, filename = _disposition_and_filename(part)
+    if disposition == "attachment" or part.get_content_maintype() != "text":
+        return True
+    if not filename:
+        return False
+    return not (only_text_part and _is_body_text(part) and "content-disposition" not in part)
+
+
+def _only_text_part(message: Message) -> Message | None:
+    texts = [
+        part for part in _leaves(message) if _is_body_text(part) and _disposition_and_filename(part)[0] != "attachment"
+    ]
+    return texts[0] if len(texts) == 1 else None
+
+
+def _text_of(part: Message, only_text: Message | None) -> str:
+    """A part's text: a multipart/alternative gives its plain-text version (HTML converted when
+    it has none), any other multipart the text of each part in order (Apple Mail splits a body
+    around pictures), an attached mail nothing."""
+    if part.get_content_maintype() == "message":
+        return ""
+    if part.is_multipart():
+        children = [(child, _text_of(child, only_text)) for child in part.iter_parts()]
+        if part.get_content_subtype() == "alternative":
+            plain = [text for child, text in children if child.get_content_type() == "text/plain" and text.strip()]
+            others = [text for child, text in children if text.strip()]
+            return plain[0] if plain else (others[-1] if others else "")
+        return "\n\n".join(text for _child, text in children if text.strip())
+    if not _is_body_text(part) or _is_attachment(part, only_text_part=part is only_text):
+        return ""
+    text = _part_text(part)
+    return html_to_text(text) if part.get_content_subtype() == "html" else text
 
 
 def _body_text(message: Message) -> str:
-    """Every inline text/plain part in order (Apple Mail splits a body around pictures); the
-    HTML parts converted when there is no plain text."""
-    plain, html = [], []
-    for part in message.walk():
-        if part.is_multipart() or _is_attachment(part):
-            continue
-        subtype = part.get_content_subtype()
-        if subtype == "plain":
-            plain.append(_part_text(part))
-        elif subtype == "html":
-            html.append(_part_text(part))
-    text = "\n\n".join(plain)
-    if not text.strip() and html:
-        text = "\n\n".join(html_to_text(h) for h in html)
-    return _clean_text(clean_str(text))
+    """The text of the mail: see _text_of."""
+    return _clean_text(clean_str(_text_of(message, _only_text_part(message))))
 
 
 def _clean_text(text: str) -> str:
@@ -351,23 +478,39 @@ def _safe_filename(name: str, content_type: str, index: int) -> str:
     return name[:200]
 
 
+_REPORT_PARTS = ("message/delivery-status", "message/disposition-notification")
+FORWARDED_FILENAME = "forwarded.eml"
+
+
+def _attached_mail_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if isinstance(inner, Message):
+        try:
+            return inner.as_bytes(policy=email.policy.SMTP)
+        except Exception:  # noqa: BLE001 - re-serialising a broken mail
+            return str(inner).encode("utf-8", "surrogateescape")
+    return str(payload).encode("utf-8", "surrogateescape")
+
+
 def _attachments(message: Message):
     index = 0
-    for part in message.walk():
-        if part.is_multipart() or not _is_attachment(part):
-            continue
-        if part.get_content_type() in ("message/delivery-status", "message/disposition-notification"):
+    only_text = _only_text_part(message)
+    for part in _leaves(message):
+        if not _is_attachment(part, only_text_part=part is only_text):
             continue
         index += 1
-        try:
-            data = part.get_payload(decode=True)
-        except Exception:  # noqa: BLE001
-            data = None
-        if data is None:
-            data = str(part.get_payload()).encode("utf-8", "surrogateescape")
-        try:
-            filename = part.get_filename() or ""
-        except Exception:  # noqa: BLE001
-            filename = ""
         content_type = part.get_content_type()
+        _disposition, filename = _disposition_and_filename(part)
+        if part.get_content_maintype() == "message":
+            # An attached (forwarded) mail is kept whole, as one file.
+            data = _attached_mail_bytes(part)
+            filename = filename or FORWARDED_FILENAME
+        else:
+            try:
+                data = part.get_payload(decode=True)
+            except Exception:  # noqa: BLE001
+                data = None
+            if data is None:
+                data = str(part.get_payload()).encode("utf-8", "surrogateescape")
         yield MailAttachment(_safe_filename(clean_str(filename), content_type, index), content_type, data)

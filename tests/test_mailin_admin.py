@@ -168,3 +168,66 @@ def test_it_hides_kept_mail_from_everyone_but_admins(client, customer, mailbox):
     client.force_login(customer)
     response = client.get(reverse("admin:mailin_inboundmessage_changelist"))
     assert response.status_code == 302  # to the admin's sign-in
+
+
+def test_it_offers_the_poll_action_under_its_label(admin_client, mailbox):
+    page = admin_client.get(reverse("admin:mailin_mailbox_changelist")).content.decode()
+    assert '<option value="poll_now">Poll the selected mailboxes now</option>' in page
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """A staff member whose permissions each test gives."""
+    from accounts.models import User
+
+    staff = User.objects.create_user(email="staff@example.org", password="pw-for-tests-1", full_name="Stan Staff")
+    staff.is_staff = True
+    staff.save()
+
+    def login(*codenames):
+        from django.contrib.auth.models import Permission
+
+        staff.user_permissions.set(Permission.objects.filter(content_type__app_label="mailin", codename__in=codenames))
+        client.force_login(User.objects.get(pk=staff.pk))
+        return client
+
+    return login
+
+
+@pytest.fixture
+def held_mail(mailbox, customer, monkeypatch):
+    """A mail kept for an admin (it failed while the request service was down)."""
+    from mailin.services import inbound_process, inbound_receive
+
+    with monkeypatch.context() as patched:
+        patched.setattr("mailin.services.ticket_submit", lambda **kwargs: 1 / 0)
+        message = inbound_process(message=inbound_receive(mailbox=mailbox, raw=compose())[0])
+    assert message.status == "failed"
+    return message
+
+
+def test_it_runs_the_admin_actions_only_for_those_who_may_change(staff_client, mailbox, held_mail, monkeypatch):
+    queued = []
+    monkeypatch.setattr("mailin.admin.poll_mailbox.delay", queued.append)
+    viewer = staff_client("view_mailbox", "view_inboundmessage")
+
+    mail_page = viewer.get(reverse("admin:mailin_inboundmessage_changelist")).content.decode()
+    box_page = viewer.get(reverse("admin:mailin_mailbox_changelist")).content.decode()
+    assert 'value="reprocess"' not in mail_page and 'value="poll_now"' not in box_page
+    viewer.post(
+        reverse("admin:mailin_inboundmessage_changelist"), {"action": "reprocess", "_selected_action": [held_mail.pk]}
+    )
+    viewer.post(reverse("admin:mailin_mailbox_changelist"), {"action": "poll_now", "_selected_action": [mailbox.pk]})
+    held_mail.refresh_from_db()
+    assert (held_mail.status, queued) == ("failed", [])
+
+    editor = staff_client("view_mailbox", "change_mailbox", "view_inboundmessage", "change_inboundmessage")
+    editor.post(
+        reverse("admin:mailin_inboundmessage_changelist"), {"action": "reprocess", "_selected_action": [held_mail.pk]}
+    )
+    editor.post(reverse("admin:mailin_mailbox_changelist"), {"action": "poll_now", "_selected_action": [mailbox.pk]})
+    held_mail.refresh_from_db()
+    assert (held_mail.status, queued) == ("processed", [mailbox.pk])
+    # Kept mail stays read-only even for them.
+    detail = editor.get(reverse("admin:mailin_inboundmessage_change", args=[held_mail.pk])).content.decode()
+    assert 'name="_save"' not in detail

@@ -1,6 +1,8 @@
 """The IMAP client against a real Dovecot: unseen mail oldest first, fetched without being
 marked read, flagged \\Seen on request; servers that refuse or cannot be reached."""
 
+import imaplib
+
 import pytest
 from django.utils import timezone
 
@@ -63,6 +65,24 @@ def test_it_reports_a_server_that_cannot_be_reached(imap_account):
     with pytest.raises(ImapError, match="cannot connect"):
         with imap_session(settings_for(imap_account, port=free_port())):
             pass
+
+
+def test_it_closes_the_connection_when_starttls_fails(imap_account, monkeypatch):
+    # The test server offers no TLS, so STARTTLS is refused after the connection is open.
+    clients = []
+    starttls = imaplib.IMAP4.starttls
+
+    def recording_starttls(client, *args, **kwargs):
+        clients.append(client)
+        return starttls(client, *args, **kwargs)
+
+    monkeypatch.setattr(imaplib.IMAP4, "starttls", recording_starttls)
+    with pytest.raises(ImapError, match="STARTTLS"):
+        with imap_session(settings_for(imap_account, security="starttls")):
+            pass
+
+    assert len(clients) == 1
+    assert clients[0].sock.fileno() == -1  # closed, not left to the garbage collector
 
 
 @pytest.fixture

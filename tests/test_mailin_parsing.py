@@ -130,3 +130,132 @@ def test_it_finds_attachments_with_encoded_names():
     )
     assert mail.text == "see attached"
     assert [(a.filename, a.data) for a in mail.attachments] == [("résumé.txt", b"file body"), ("passwd", b"hi")]
+
+
+@pytest.mark.parametrize(
+    "from_lines, problem",
+    [
+        (["customer@example.org <outsider@example.org>"], "malformed"),
+        (["<customer@example.org> outsider@example.org"], "malformed"),
+        (["customer@example.org, outsider@example.org"], "several_addresses"),
+        (["Team: customer@example.org, outsider@example.org;"], "group"),
+        (["Team: customer@example.org;"], "group"),
+        (["customer@example.org", "outsider@example.org"], "several_headers"),
+        ([], "missing"),
+    ],
+)
+def test_it_gives_no_sender_when_the_from_header_is_not_one_clear_address(from_lines, problem):
+    head = "".join(f"From: {line}\n" for line in from_lines)
+    mail = parse_mail(raw(head + "Subject: x\n\nhi\n"))
+    assert (mail.from_email, mail.from_name, mail.from_problem) == ("", "", problem)
+
+
+@pytest.mark.parametrize(
+    "value, name, address",
+    [
+        ("Dr. Who <Who@Example.org>", "Dr. Who", "who@example.org"),
+        ('"Smith, John" <js@example.org>', "Smith, John", "js@example.org"),
+        ("=?utf-8?q?Smith=2C_J=C3=B6rg?= <js@example.org>", "Smith, Jörg", "js@example.org"),
+        ("js@example.org (John)", "", "js@example.org"),
+        # A name that is an address would only mislead whoever reads it.
+        ('"boss@example.org" <js@example.org>', "", "js@example.org"),
+    ],
+)
+def test_it_reads_one_clear_sender(value, name, address):
+    mail = parse_mail(raw(f"From: {value}\nSubject: x\n\nhi\n"))
+    assert (mail.from_name, mail.from_email, mail.from_problem) == (name, address, "")
+
+
+def test_it_ignores_trace_headers_in_the_stable_id_of_a_mail_without_message_id():
+    mail = b"From: a@example.org\r\nSubject: x\r\n\r\nbody\r\n"
+    relayed = b"Received: from mx by us\r\n\tfor <a@example.org>\r\nDelivered-To: desk@example.org\r\n" + mail
+    assert parse_mail(relayed).message_id == parse_mail(mail).message_id
+    assert parse_mail(mail.replace(b"body", b"other")).message_id != parse_mail(mail).message_id
+
+
+def test_it_looks_up_the_nearest_fifty_thread_ids_and_the_root():
+    references = " ".join(f"<r{n}@x>" for n in range(5000))
+    mail = parse_mail(
+        f"From: a@example.org\r\nIn-Reply-To: <near@x>\r\nReferences: {references}\r\n\r\nhi\r\n".encode()
+    )
+    assert len(mail.thread_ids) == 50
+    assert mail.thread_ids[:3] == ["<near@x>", "<r4999@x>", "<r4998@x>"]
+    assert mail.thread_ids[-1] == "<r0@x>"  # the root of the thread, which clients always keep
+
+
+def test_it_keeps_an_attached_mail_whole_as_one_file():
+    mail = parse_mail(
+        raw(
+            "From: a@example.org\nSubject: fwd\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain\n\nsee below\n"
+            "--b\nContent-Type: message/rfc822\n\n"
+            "From: boss@example.org\nSubject: inner\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="c"\n\n'
+            "--c\nContent-Type: text/plain\n\ninner text\n"
+            '--c\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="inner.pdf"\n\n%PDF-1.4\n'
+            "--c--\n"
+            "--b--\n"
+        )
+    )
+    assert mail.text == "see below"
+    assert [a.filename for a in mail.attachments] == ["forwarded.eml"]
+    assert mail.attachments[0].content_type == "message/rfc822"
+    assert b"inner text" in mail.attachments[0].data and b"inner.pdf" in mail.attachments[0].data
+
+
+def test_it_reads_a_named_text_part_without_disposition_as_the_body_when_it_is_the_only_text():
+    only = parse_mail(
+        raw(
+            "From: a@example.org\nSubject: x\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="b"\n\n'
+            '--b\nContent-Type: text/plain; name="message.txt"\n\nthe body\n'
+            '--b\nContent-Type: image/png; name="a.png"\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n'
+            "--b--\n"
+        )
+    )
+    assert only.text == "the body"
+    assert [a.filename for a in only.attachments] == ["a.png"]
+
+    second = parse_mail(
+        raw(
+            "From: a@example.org\nSubject: x\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain\n\nthe body\n"
+            '--b\nContent-Type: text/plain; name="log.txt"\n\nlog lines\n'
+            "--b--\n"
+        )
+    )
+    assert second.text == "the body"
+    assert [a.filename for a in second.attachments] == ["log.txt"]
+
+
+def test_it_prefers_plain_text_only_over_its_own_html_alternative():
+    mail = parse_mail(
+        raw(
+            "From: a@example.org\nSubject: x\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="m"\n\n'
+            '--m\nContent-Type: multipart/alternative; boundary="a"\n\n'
+            "--a\nContent-Type: text/plain\n\nplain version\n"
+            "--a\nContent-Type: text/html\n\n<p>html version</p>\n"
+            "--a--\n"
+            "--m\nContent-Type: text/html\n\n<p>a second, html-only part</p>\n"
+            "--m--\n"
+        )
+    )
+    assert mail.text == "plain version\n\na second, html-only part"
+
+
+def test_it_keeps_other_text_files_as_attachments():
+    mail = parse_mail(
+        raw(
+            "From: a@example.org\nSubject: x\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain\n\nthe body\n"
+            '--b\nContent-Type: text/csv; name="rows.csv"\n\na,b\n'
+            "--b\nContent-Type: text/calendar\nContent-Disposition: attachment\n\nBEGIN:VCALENDAR\n"
+            "--b--\n"
+        )
+    )
+    assert mail.text == "the body"
+    assert [a.content_type for a in mail.attachments] == ["text/csv", "text/calendar"]

@@ -269,7 +269,7 @@ def test_it_threads_a_reply_by_the_reference_in_its_subject(deliver, customer, t
 
     deliver(
         compose(
-            subject=f"Re: Printer is jammed [{ticket.reference}]",
+            subject=f"Re: [{ticket.reference}] Printer is jammed",
             body="It is the HP 4250 on the second floor.\n\nOn Mon, 1 Jan 2024 at 09:00, Help Desk "
             "<helpdesk@example.com> wrote:\n> Which printer model?\n",
             attachments=[("label.png", PNG, "image/png")],
@@ -326,7 +326,7 @@ def test_it_follows_a_merged_request_to_the_one_it_was_merged_into(deliver, cust
 
     ticket_merge(ticket=duplicate, into=survivor, actor=tier1)
 
-    deliver(compose(subject=f"Re: Printer again [{duplicate.reference}]", body="Any news?"))
+    deliver(compose(subject=f"Re: [{duplicate.reference}] Printer again", body="Any news?"))
 
     assert survivor.activities.filter(kind=Activity.Kind.COMMENT, body="Any news?").exists()
 
@@ -334,7 +334,7 @@ def test_it_follows_a_merged_request_to_the_one_it_was_merged_into(deliver, cust
 def test_it_keeps_a_strangers_reply_for_an_admin_until_they_may_comment(deliver, customer, colleague):
     ticket = _submit_by_mail(deliver)
 
-    deliver(compose(sender="colleague@example.org", subject=f"Re: Printer [{ticket.reference}]", body="Me too!"))
+    deliver(compose(sender="colleague@example.org", subject=f"Re: [{ticket.reference}] Printer", body="Me too!"))
 
     held = InboundMessage.objects.get(from_email="colleague@example.org")
     assert (held.status, held.ticket) == ("held", ticket)
@@ -359,6 +359,8 @@ def test_it_keeps_a_reply_from_another_organisation_without_adding_it(deliver, c
 
 
 def test_it_opens_a_triage_request_for_an_unknown_sender(deliver, mailbox, tier1):
+    # A new contact belongs to no organisation: the type must be offered to everyone.
+    RequestType.objects.filter(pk=mailbox.default_request_type_id).update(audience=RequestType.Audience.EVERYONE)
     deliver(compose(sender="Nadia Newcomer <Nadia@NewCare.example>", subject="Can you help us?"))
 
     nadia = User.objects.get(email="nadia@newcare.example")
@@ -445,17 +447,63 @@ def test_it_fetches_at_most_a_batch_per_poll_and_the_rest_next_time(deliver, ima
     assert Ticket.objects.count() == 3
 
 
-def test_it_keeps_only_the_headers_of_an_oversize_mail_for_an_admin(deliver, imap_account, customer, settings):
+def test_it_keeps_only_the_headers_of_an_oversize_mail_and_tells_the_sender(deliver, imap_account, customer, settings):
     settings.MAILIN_MAX_MESSAGE_BYTES = 2000
-    deliver(compose(attachments=[("big.pdf", PDF + b"0" * 5000, "application/pdf")]))
+    big = [("big.pdf", PDF + b"0" * 5000, "application/pdf")]
+    deliver(compose(attachments=big, message_id="<big-1@mail.example.org>"))
 
     message = only_message()
-    assert message.status == "held"
+    assert (message.status, message.headers_only) == ("held", True)
     assert "only its headers were kept" in message.reason
+    # What the reason says is what happened: flagged as read, never fetched again.
+    assert "flagged as read in the mailbox, so it will not be fetched again" in message.reason
+    assert "It is still in the mailbox" not in message.reason
+    assert imap_account.unseen() == []
+    assert "The sender was told by e-mail" in message.reason
     kept = message.raw.open("rb").read()
     assert b"Subject: Printer is jammed" in kept and b"big.pdf" not in kept
     assert not Ticket.objects.exists()
     assert inbound_reprocess(message_ids=[message.pk]) == {}  # nothing to process from headers alone
+
+    notice = Notification.objects.get(kind="mailin_too_large")
+    assert (notice.to_email, notice.language, notice.headers["In-Reply-To"]) == (
+        customer.email, customer.language, "<big-1@mail.example.org>",
+    )  # fmt: skip
+    assert "2.0\xa0KB" in notice.body_text and "http://testserver/" in notice.body_text
+    assert "smaller files" in notice.body_text
+
+    # A second one the same day: no second notice (a forged sender must not make us spam).
+    deliver(compose(attachments=big, message_id="<big-2@mail.example.org>"))
+    second = InboundMessage.objects.get(message_id="<big-2@mail.example.org>")
+    assert "already told" in second.reason
+    assert Notification.objects.filter(kind="mailin_too_large").count() == 1
+
+
+def test_it_sends_no_notice_about_an_oversize_auto_reply(deliver, settings):
+    settings.MAILIN_MAX_MESSAGE_BYTES = 2000
+    deliver(compose(attachments=[("big.pdf", PDF + b"0" * 5000, "application/pdf")], headers=[
+        ("Auto-Submitted", "auto-replied"),
+    ]))  # fmt: skip
+
+    assert only_message().status == "ignored"
+    assert not Notification.objects.filter(kind="mailin_too_large").exists()
+
+
+def test_it_reads_our_own_addresses_once_per_poll(deliver, customer, monkeypatch):
+    from mailin import services
+
+    calls = []
+    original = services._own_addresses
+
+    def counting():
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(services, "_own_addresses", counting)
+    result = deliver(compose(subject="one"), compose(subject="two"), compose(subject="three"))
+
+    assert result.processed == 3
+    assert len(calls) == 1
 
 
 def test_it_skips_a_mailbox_another_poller_holds(deliver, imap_account, mailbox, customer):

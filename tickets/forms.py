@@ -10,6 +10,7 @@ from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
 from .models import Attachment, CannedResponse, Priority, RequestField, RequestType, ServiceDesk, WorkItem
+from .selectors import eligible_organizations, eligible_sites
 from .values import SubmittedValues
 from .workflow import Status
 
@@ -114,20 +115,6 @@ def _form_field(field: RequestField) -> forms.Field:
         return MultipleFileField(**common)
     max_length = SUMMARY_MAX if field.key == RequestField.SUMMARY else rules.get("max_length", SUMMARY_MAX)
     return forms.CharField(max_length=max_length, min_length=rules.get("min_length"), **common)
-
-
-def eligible_organizations(*, user: User, request_type: RequestType):
-    """The user's active organisations that this request type is for."""
-    organizations = Organization.objects.filter(memberships__user=user, is_active=True)
-    if request_type.audience in (RequestType.Audience.PROVIDERS, RequestType.Audience.PAYERS):
-        organizations = organizations.filter(kind=request_type.audience)
-    return organizations.order_by("name", "pk")
-
-
-def eligible_sites(*, user: User, request_type: RequestType):
-    """Sites of the user's organisations that this request type is for."""
-    organizations = eligible_organizations(user=user, request_type=request_type)
-    return Site.objects.filter(organization__in=organizations).select_related("organization")
 
 
 class RequestForm(AttachmentsFormMixin, forms.Form):

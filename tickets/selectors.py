@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, Organization, Site, User
 
 from .models import (
     Activity,
@@ -230,6 +230,34 @@ def request_types_for_user(*, desk: ServiceDesk, user: User) -> QuerySet[Request
         .select_related("group")
         .order_by("group__position", "group__name", "position", "name")
     )
+
+
+def eligible_organizations(*, user: User, request_type: RequestType) -> QuerySet[Organization]:
+    """The user's active organisations that this request type is for."""
+    organizations = Organization.objects.filter(memberships__user=user, is_active=True)
+    if request_type.audience in (RequestType.Audience.PROVIDERS, RequestType.Audience.PAYERS):
+        organizations = organizations.filter(kind=request_type.audience)
+    return organizations.order_by("name", "pk")
+
+
+def eligible_sites(*, user: User, request_type: RequestType) -> QuerySet[Site]:
+    """Sites of the user's organisations that this request type is for."""
+    organizations = eligible_organizations(user=user, request_type=request_type)
+    return Site.objects.filter(organization__in=organizations).select_related("organization")
+
+
+def request_organization_unambiguous(
+    *, user: User, request_type: RequestType
+) -> tuple[Organization | None, Site | None]:
+    """The organisation (and site) a request is for when nobody can be asked, as for mail:
+    the only eligible site, else the only eligible organisation, else none (agents triage)."""
+    sites = list(eligible_sites(user=user, request_type=request_type)[:2])
+    if len(sites) == 1:
+        return sites[0].organization, sites[0]
+    organizations = list(eligible_organizations(user=user, request_type=request_type)[:2])
+    if len(organizations) == 1:
+        return organizations[0], None
+    return None, None
 
 
 AGENT_QUEUES = {
