@@ -228,3 +228,22 @@ def imap_account(dovecot) -> ImapAccount:
     """A fresh IMAP user per test: an empty INBOX, no clean-up needed."""
     username, password = dovecot.add_user()
     return ImapAccount(dovecot, username, password)
+
+
+def mailbox_for(account: ImapAccount, *, password: str | None = None):
+    """The CSD desk's mailbox on this IMAP account (plain IMAP, general requests)."""
+    from mailin.models import Mailbox
+    from tickets.models import RequestType, ServiceDesk
+
+    desk = ServiceDesk.objects.get(key="CSD")
+    return Mailbox.objects.create(
+        desk=desk, email_address="support@csd.example", host=account.host, port=account.port,
+        security=Mailbox.Security.PLAIN, username=account.username,
+        password=account.password if password is None else password,
+        default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def mailbox(imap_account, catalogue):
+    return mailbox_for(imap_account)

@@ -4,11 +4,11 @@ poller threads it into the request as their comment and the lifecycle hands it b
 
 import pytest
 
-from mailin.models import InboundMessage, Mailbox
+from mailin.models import InboundMessage
 from mailin.services import mailbox_poll
 from tests import imap_server
 from tests.imap_server import compose
-from tickets.models import Activity, RequestType, ServiceDesk
+from tickets.models import Activity, ServiceDesk
 from tickets.services import ticket_submit, ticket_transition
 from tickets.values import SubmittedValues
 
@@ -19,14 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def mailbox(imap_account, catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    desk.email_address = "support@csd.example"
-    desk.save()
-    return Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host=imap_account.host, port=imap_account.port,
-        security=Mailbox.Security.PLAIN, username=imap_account.username, password=imap_account.password,
-        default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
+    ServiceDesk.objects.filter(key="CSD").update(email_address="support@csd.example")
+    return imap_server.mailbox_for(imap_account)
 
 
 def test_it_threads_the_customers_answer_to_our_question_back_into_the_request(

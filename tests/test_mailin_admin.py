@@ -13,26 +13,12 @@ from mailin.selectors import Health, mailbox_health, mailboxes_stalled
 from mailin.services import mailbox_poll
 from tests import imap_server
 from tests.imap_server import compose
-from tickets.models import RequestType, ServiceDesk, Ticket
+from tickets.models import RequestType, Ticket
 
 # The private Dovecot (one per module) and a fresh IMAP account per test.
 dovecot = imap_server.dovecot
 imap_account = imap_server.imap_account
-
-
-@pytest.fixture
-def mailbox(imap_account, catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    return Mailbox.objects.create(
-        desk=desk,
-        email_address="support@csd.example",
-        host=imap_account.host,
-        port=imap_account.port,
-        security=Mailbox.Security.PLAIN,
-        username=imap_account.username,
-        password=imap_account.password,
-        default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )
+mailbox = imap_server.mailbox
 
 
 @pytest.fixture

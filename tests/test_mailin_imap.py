@@ -7,13 +7,11 @@ import pytest
 from django.utils import timezone
 
 from mailin.imap import ImapError, ImapSettings, imap_session
-from mailin.models import Mailbox
 from mailin.selectors import Health, mailbox_health, mailboxes_stalled
 from mailin.services import mailbox_poll
 from tests import imap_server
 from tests.conftest import free_port
 from tests.imap_server import compose
-from tickets.models import RequestType, ServiceDesk
 
 # The private Dovecot (one per module) and a fresh IMAP account per test.
 dovecot = imap_server.dovecot
@@ -87,12 +85,7 @@ def test_it_closes_the_connection_when_starttls_fails(imap_account, monkeypatch)
 
 @pytest.fixture
 def mailbox(imap_account, catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    return Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host=imap_account.host, port=imap_account.port,
-        security=Mailbox.Security.PLAIN, username=imap_account.username, password="not-the-password",
-        default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
+    return imap_server.mailbox_for(imap_account, password="not-the-password")
 
 
 # Last in this module on purpose: after a refused login Dovecot delays the next login from the

@@ -18,7 +18,7 @@ from notifications.models import Notification
 from tests import imap_server
 from tests.conftest import body_text
 from tests.imap_server import compose
-from tickets.models import Activity, RequestType, ServiceDesk, Ticket
+from tickets.models import Activity, RequestType, Ticket
 from tickets.selectors import agent_queue
 from tickets.services import ticket_share, ticket_transition
 from tickets.workflow import Status
@@ -29,21 +29,7 @@ PDF = b"%PDF-1.4\n" + b"0" * 64
 # The private Dovecot (one per module) and a fresh IMAP account per test.
 dovecot = imap_server.dovecot
 imap_account = imap_server.imap_account
-
-
-@pytest.fixture
-def mailbox(imap_account, catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    return Mailbox.objects.create(
-        desk=desk,
-        email_address="support@csd.example",
-        host=imap_account.host,
-        port=imap_account.port,
-        security=Mailbox.Security.PLAIN,
-        username=imap_account.username,
-        password=imap_account.password,
-        default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )
+mailbox = imap_server.mailbox
 
 
 @pytest.fixture
