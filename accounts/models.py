@@ -92,8 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
+        if not self.email:
+            return  # "required" is the field's to say
         try:
-            self.email = email_canonical(self.email or "")
+            self.email = email_canonical(self.email)
         except InvalidEmail:
             raise ValidationError({"email": EmailValidator.message}) from None
 
