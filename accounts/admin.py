@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,17 @@ from .api_tokens import api_token_revoke
 from .forms import CanonicalEmailField
 from .models import ApiToken, Membership, Organization, Site, User
 from .services import user_deactivate
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    # Django's username field applies NFKC, which turns "ſam@…" into "sam@…": the admin's
+    # sign-in takes the address by the one identity rule instead.
+    username = CanonicalEmailField(
+        label=_("E-mail address"), widget=AdminAuthenticationForm.base_fields["username"].widget
+    )
+
+
+admin.site.login_form = AdminLoginForm
 
 
 class UserCreationForm(BaseUserCreationForm):
