@@ -159,9 +159,8 @@ def token_create(request):
             except ApiTokenLimitReached:
                 form.add_error(None, _("You have too many tokens: revoke one you no longer use first."))
             else:
-                response = render(request, "accounts/token_created.html", {"token": token, "key": key}, status=201)
-                response["Cache-Control"] = "no-store"
-                return response
+                # never_cache marks the answer no-store: the key must not stay in any cache.
+                return render(request, "accounts/token_created.html", {"token": token, "key": key}, status=201)
     return render(
         request,
         "accounts/token_create.html",
