@@ -117,6 +117,15 @@ def test_an_inactive_contact_gets_no_link(client, smtp, contact):
     assert smtp.wait_for(1, timeout=1) == []
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_with_a_broker_the_worker_sends_the_reset_mail(client, smtp, customer, real_worker):
+    assert client.post(reverse("accounts:password_reset"), {"email": customer.email}).status_code == 302
+    (message,) = smtp.wait_for(1, timeout=30)
+    assert message["To"] == customer.email
+    assert "/accounts/password-reset/" in body_text(message)
+
+
 # --- Timing ------------------------------------------------------------------------------------
 
 
