@@ -1,17 +1,29 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.urls import reverse
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 
-from notifications.services import notification_create
-
+from .identity import InvalidEmail, email_canonical
 from .models import AGENT_CATEGORIES, NotificationCategory, User
 
 
+class CanonicalEmailField(forms.EmailField):
+    """An e-mail address, cleaned to its canonical form (accounts.identity); one that has none
+    is refused with the same message as any invalid address."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return email_canonical(value)
+        except InvalidEmail:
+            raise forms.ValidationError(EmailValidator.message, code="invalid") from None
+
+
 class EmailForm(forms.Form):
-    email = forms.EmailField(
+    email = CanonicalEmailField(
         label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -59,34 +71,23 @@ class SignupForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(
+    username = CanonicalEmailField(
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the e-mail going through the outbox."""
-
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        user = context["user"]
-        url = settings.SITE_URL + reverse(
-            "accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
-        notification_create(
-            kind="password_reset",
-            to_email=to_email,
-            language=user.language,
-            template="password_reset",
-            context={"name": user.full_name, "url": url},
-        )
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the script that uses it."),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("A token acts as you: confirm it is you asking."),
+    )
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,18 +1,27 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .identity import InvalidEmail, email_canonical
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """The canonical form (accounts.identity); raises InvalidEmail, a ValueError."""
+        return email_canonical(email or "")
+
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -28,7 +37,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # Exact match on the canonical form: a look-alike is another address, not this account.
+        try:
+            canonical = email_canonical(username or "")
+        except InvalidEmail:
+            raise self.model.DoesNotExist from None
+        return self.get(email=canonical)
 
 
 class NotificationCategory(models.TextChoices):
@@ -72,14 +86,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self):
         return self.full_name or self.email
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if not self.email:
+            return  # "required" is the field's to say
+        try:
+            self.email = email_canonical(self.email)
+        except InvalidEmail:
+            raise ValidationError({"email": EmailValidator.message}) from None
 
     def get_full_name(self):
         return self.full_name
@@ -161,3 +179,48 @@ class Membership(models.Model):
     @property
     def vouches(self) -> bool:
         return self.role in self.VOUCHING_ROLES
+
+
+class ApiToken(models.Model):
+    """A key for scripts and integrations. Only its SHA-256 is kept: the key is shown once,
+    when it is made. It expires (API_TOKEN_DAYS) and can be revoked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    # The key's first characters: enough to recognise it in a list, and to find its row.
+    key_prefix = models.CharField(_("key starts with"), max_length=12, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session with the signed-in user's id beside it, so all of one person's
+    sessions can be ended at once (accounts.services.user_deactivate). Django's documented
+    "extending database-backed session engines"; the engine is accounts.sessions."""
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

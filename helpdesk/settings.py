@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "notifications",
     "accounts",
@@ -100,11 +99,15 @@ TEMPLATES = [
 
 # --- API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # A token for scripts and integrations; the browser session (with its CSRF check) for pages.
+    # A token for scripts and integrations (hashed, expiring: accounts.api_tokens); the browser
+    # session (with its CSRF check) for pages.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per user and per client address; rates are API_THROTTLE_* below, read at call time, and
+    # the throttles fail open when the cache is down. 429 answers carry Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.UserRateThrottle", "accounts.throttling.AddressRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["tickets.api.errors.SafeJSONParser"],
@@ -112,6 +115,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tickets.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# DRF's own notion of the client address agrees with accounts.ratelimit.client_ip.
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="120/min")
+API_THROTTLE_ADDRESS = env.str("API_THROTTLE_ADDRESS", default="300/min")
+# API tokens expire this many days after they are made; one person keeps at most this many.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Help desk API",
     "DESCRIPTION": "Requests, queues and the request lifecycle. Status changes only through /transitions/.",
@@ -153,8 +163,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions live in the database, never in Redis: Redis being down must not sign anyone out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database, never in Redis: Redis being down must not sign anyone out. Each
+# row carries its user's id, so deactivating someone ends all their sessions at once.
+SESSION_ENGINE = "accounts.sessions"
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -279,6 +290,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Every sign-in door (portal, admin, API token endpoint) goes through the sign-in limit.
+AUTHENTICATION_BACKENDS = ["accounts.backends.RateLimitedModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -290,9 +303,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SIGNUP_LINK_MAX_AGE_SECONDS = env.int("SIGNUP_LINK_MAX_AGE_SECONDS", default=24 * 3600)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
+# "Set your password" links for contacts (accounts made for a caller or an e-mail sender).
+ACCOUNT_CLAIM_LINK_DAYS = env.int("ACCOUNT_CLAIM_LINK_DAYS", default=7)
 # Rate limits, "count/seconds"; they fail open when the cache is unreachable.
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
-RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/300")
+# Failed sign-ins per account and per client address (an office shares one: above 30 colleagues
+# each mistyping once, below 60 accounts sprayed); successes never count (accounts.ratelimit).
+RATELIMIT_SIGNIN_ACCOUNT = env.str("RATELIMIT_SIGNIN_ACCOUNT", default="10/900")
+RATELIMIT_SIGNIN_ADDRESS = env.str("RATELIMIT_SIGNIN_ADDRESS", default="50/900")
+# Behind this many reverse proxies of our own, the client address is that many entries from the
+# right of X-Forwarded-For; 0 (the default) trusts no header and uses REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_SIGNUP = env.str("RATELIMIT_SIGNUP", default="5/900")
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/900")
 

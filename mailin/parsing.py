@@ -18,6 +18,8 @@ from pathlib import PurePath
 
 from mailparser_reply.parser import EmailMessage as ReplyParser
 
+from accounts.identity import InvalidEmail, email_canonical
+
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # Threading looks at the nearest ids only: a References header can carry thousands.
 THREAD_IDS_MAX = 50
@@ -218,8 +220,10 @@ def _sender(message: Message) -> tuple[str, str, str, str]:
     if len(addresses) != 1:
         problem = FromProblem.SEVERAL_ADDRESSES if addresses else FromProblem.MISSING
         return "", "", problem, written
-    address = addresses[0].addr_spec.strip().lower()
-    if "@" not in address or len(address) > 254:
+    try:
+        # The one identity rule (accounts.identity): no canonical form, no clear sender.
+        address = email_canonical(addresses[0].addr_spec)
+    except InvalidEmail:
         return "", "", FromProblem.MALFORMED, written
     name = " ".join(clean_str(addresses[0].display_name).split())
     if "@" in name:

@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.identity import InvalidEmail, email_canonical
 from accounts.models import User
-from accounts.services import normalize_email, user_get_or_create_contact
+from accounts.services import user_get_or_create_contact
 from notifications.selectors import (
     notification_headers_for,
     notification_message_ids_exist,
@@ -334,7 +335,13 @@ def _own_addresses() -> set[str]:
     addresses = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1], parseaddr(settings.SERVER_EMAIL)[1]}
     addresses.update(Mailbox.objects.values_list("email_address", flat=True))
     addresses.update(ServiceDesk.objects.exclude(email_address="").values_list("email_address", flat=True))
-    return {normalize_email(a) for a in addresses if a}
+    canonical = set()
+    for address in filter(None, addresses):
+        try:
+            canonical.add(email_canonical(address))
+        except InvalidEmail:
+            continue
+    return canonical
 
 
 def ignore_reason(*, parsed: ParsedMail, own_addresses: set[str] | None = None) -> str:
@@ -360,7 +367,8 @@ def ignore_reason(*, parsed: ParsedMail, own_addresses: set[str] | None = None) 
         return _("Mail loop: this is a message we sent (Message-ID %(id)s).") % {"id": parsed.message_id}
     if own_addresses is None:
         own_addresses = _own_addresses()
-    if parsed.from_email and normalize_email(parsed.from_email) in own_addresses:
+    # parsed.from_email is canonical already (mailin.parsing).
+    if parsed.from_email and parsed.from_email in own_addresses:
         return _("Mail loop: sent from our own address %(address)s.") % {"address": parsed.from_email}
     return ""
 
@@ -448,7 +456,8 @@ def thread_ticket(*, parsed: ParsedMail) -> Thread:
 
 
 def _sender_account(parsed: ParsedMail) -> User | None:
-    return User.objects.filter(email__iexact=normalize_email(parsed.from_email)).first()
+    # Exact: parsed.from_email is canonical, so a look-alike domain is simply an unknown sender.
+    return User.objects.filter(email=parsed.from_email).first() if parsed.from_email else None
 
 
 def _stage_attachments(*, parsed: ParsedMail, uploaded_by: User) -> tuple[list[Attachment], list[str]]:
@@ -538,7 +547,7 @@ def _new_request(*, parsed: ParsedMail, mailbox: Mailbox, rate_limits: bool) -> 
         return _invite(parsed=parsed, mailbox=mailbox)
     if _unconfirmed(sender):
         # A forged sender must make us neither a contact factory nor a mail relay to its victim.
-        address = normalize_email(parsed.from_email)
+        address = parsed.from_email
         if _is_no_reply(address):
             return _Decision(
                 InboundMessage.Status.IGNORED,
@@ -624,7 +633,7 @@ def _invite(*, parsed: ParsedMail, mailbox: Mailbox) -> _Decision:
     """Answer an unknown sender with an invitation to sign up; once a day per address at most,
     and never to no-reply addresses (a forged sender must not make us a spam relay). It greets
     nobody by name: the From name is the sender's to choose, and the mail goes to the address."""
-    address = normalize_email(parsed.from_email)
+    address = parsed.from_email
     if _is_no_reply(address):
         return _Decision(InboundMessage.Status.IGNORED, reason=_("Unknown no-reply sender; no invitation sent."))
     since = timezone.now() - timedelta(hours=settings.MAILIN_INVITE_INTERVAL_HOURS)
@@ -657,7 +666,7 @@ def _too_large(*, parsed: ParsedMail, message: InboundMessage) -> _Decision:
     flagged as read, so it is never fetched again. Its sender learns that by e-mail (once per
     MAILIN_INVITE_INTERVAL_HOURS per address, never to no-reply addresses); the row is held so
     admins see it."""
-    address = normalize_email(parsed.from_email)
+    address = parsed.from_email
     hours = settings.MAILIN_INVITE_INTERVAL_HOURS
     since = timezone.now() - timedelta(hours=hours)
     reason = _(

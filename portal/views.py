@@ -9,6 +9,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.api_tokens import api_tokens_of
 from accounts.forms import ProfileForm
 from accounts.services import user_set_language
 from kb.selectors import article_search
@@ -153,7 +154,10 @@ def profile(request):
         response = redirect("portal:profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.instance.language, samesite="Lax")
         return response
-    return render(request, "portal/profile.html", {"form": form}, status=400 if form.is_bound else 200)
+    tokens = api_tokens_of(user=request.user)[:50]
+    return render(
+        request, "portal/profile.html", {"form": form, "tokens": tokens}, status=400 if form.is_bound else 200
+    )
 
 
 @require_POST

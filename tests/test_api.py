@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
+from accounts.api_tokens import api_token_create
 from notifications.models import Notification
 from tickets.models import Activity, RequestType, SavedQueue, Ticket, WorkItem
 from tickets.services import ticket_comment, ticket_submit
@@ -247,10 +247,10 @@ def test_the_queue_endpoint_runs_the_same_queries_for_one_row_as_for_fifty(clien
 
 @pytest.mark.django_db
 def test_a_token_authenticates_and_a_session_needs_its_csrf_token(customer):
-    token = Token.objects.create(user=customer)
+    _token, key = api_token_create(user=customer, name="script")
     submit(customer)
     with_token = Client()
-    assert with_token.get(f"{API}/requests/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    assert with_token.get(f"{API}/requests/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
     assert with_token.get(f"{API}/requests/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(customer)

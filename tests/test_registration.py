@@ -153,9 +153,9 @@ def test_it_rotates_the_session_on_sign_in_and_ends_it_on_sign_out(client, custo
     assert after and after != before
     assert client.get(reverse("portal:home")).status_code == 200
     client.post(reverse("accounts:logout"))
-    from django.contrib.sessions.models import Session
+    from accounts.models import UserSession
 
-    assert not Session.objects.filter(session_key=after).exists()
+    assert not UserSession.objects.filter(session_key=after).exists()
     assert client.get(reverse("portal:home")).status_code == 302
 
 
@@ -195,7 +195,7 @@ def test_it_answers_a_reset_for_an_unknown_address_the_same_and_sends_nothing(cl
 @pytest.mark.parametrize(
     ("url_name", "data", "setting"),
     [
-        ("accounts:login", {"username": "a@example.org", "password": "wrong"}, "RATELIMIT_LOGIN"),
+        ("accounts:login", {"username": "a@example.org", "password": "wrong"}, "RATELIMIT_SIGNIN_ACCOUNT"),
         ("accounts:signup", {"email": "a@example.org"}, "RATELIMIT_SIGNUP"),
         ("accounts:password_reset", {"email": "a@example.org"}, "RATELIMIT_PASSWORD_RESET"),
     ],

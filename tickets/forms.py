@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from accounts.forms import CanonicalEmailField
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
@@ -338,7 +339,8 @@ class WorkItemLinkForm(forms.Form):
 class OnBehalfForm(forms.Form):
     """Who an agent files a request for: a caller or an e-mail sender."""
 
-    requester_email = forms.EmailField(label=gettext_lazy("Requester's e-mail address"))
+    # Cleaned to the canonical form (accounts.identity), compared exactly.
+    requester_email = CanonicalEmailField(label=gettext_lazy("Requester's e-mail address"))
     requester_name = forms.CharField(
         label=gettext_lazy("Requester's full name"),
         max_length=150,
@@ -358,7 +360,7 @@ class OnBehalfForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         email = cleaned.get("requester_email")
-        if email and not User.objects.filter(email__iexact=email).exists() and not cleaned.get("requester_name"):
+        if email and not User.objects.filter(email=email).exists() and not cleaned.get("requester_name"):
             self.add_error("requester_name", _("This person has no account yet: enter their full name."))
         return cleaned
 

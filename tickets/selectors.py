@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 
+from accounts.identity import InvalidEmail, email_canonical
 from accounts.models import Membership, Organization, Site, User
 
 from .models import (
@@ -200,9 +201,13 @@ def agent_ticket_search(*, user: User, query: str, limit: int = 50) -> list[Tick
     query = query.strip()
     desks = agent_desks(user=user)
     if "@" in query and " " not in query:
+        try:
+            address = email_canonical(query)
+        except InvalidEmail:
+            return []
         return list(
             ticket_visible_queryset(user=user)
-            .filter(desk__in=desks, requester__email__iexact=query)
+            .filter(desk__in=desks, requester__email=address)
             .select_related("desk", "request_type", "requester", "organization", "team", "assignee")
             .order_by("-created_at")[:limit]
         )

@@ -1,12 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import api as accounts_api
+
 from . import views
 
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("auth/token/", accounts_api.token_obtain, name="token_obtain"),
     path("requests/", views.requests, name="request_list"),
     path("requests/<reference:reference>/", views.request_detail, name="request_detail"),
     path("requests/<reference:reference>/activities/", views.request_activities, name="request_activities"),

@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from accounts.identity import InvalidEmail, email_canonical
 from tickets import workflow
 from tickets.attachments import attachment_stage, validate_upload
 from tickets.forms import RequestForm, staged_attachments
@@ -339,7 +340,11 @@ def request_assign(request, reference):
     data = _valid(s.AssignIn, request)
     assignee = None
     if data["assignee"]:
-        assignee = desk_agents(desk_id=ticket.desk_id).filter(email__iexact=data["assignee"]).first()
+        try:
+            address = email_canonical(data["assignee"])
+        except InvalidEmail:
+            address = ""
+        assignee = desk_agents(desk_id=ticket.desk_id).filter(email=address).first() if address else None
         if assignee is None:
             raise ValidationError({"assignee": [_("Not an agent of this desk.")]})
     ticket = ticket_assign(ticket=ticket, actor=request.user, assignee=assignee, expected_version=data.get("version"))
