@@ -16,4 +16,4 @@ class TicketsConfig(AppConfig):
         def membership_ended(sender, instance, **kwargs):
             participants_end_with_membership(user_id=instance.user_id, organization_id=instance.organization_id)
 
-        post_delete.connect(membership_ended, sender=Membership, dispatch_uid="tickets.membership_ended")
+        post_delete.connect(membership_ended, sender=Membership, weak=False, dispatch_uid="tickets.membership_ended")
