@@ -45,9 +45,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# .ci/setup installs (as root) or names the Debian packages the suite needs, starts PostgreSQL and
+# Redis when they are down, and prints the environment for the tests.
 test: lint
 	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@set -e; env_lines="$$(.ci/setup)"; eval "$$env_lines"; $(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks against PostgreSQL (a database of their own, BENCH_DATABASE_URL); see bench/.
 bench: install

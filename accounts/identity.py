@@ -51,3 +51,19 @@ def email_canonical(address: str) -> str:
     except ValidationError as error:
         raise InvalidEmail("not a valid e-mail address") from error
     return canonical
+
+
+def user_by_email(*, address: str, active_only: bool = False):
+    """The account this address belongs to, by its canonical form, compared exactly; None for an
+    address with no canonical form or no account. Every door that turns an address into a person
+    calls this."""
+    from .models import User
+
+    try:
+        canonical = email_canonical(address)
+    except InvalidEmail:
+        return None
+    people = User.objects.filter(email=canonical)
+    if active_only:
+        people = people.filter(is_active=True)
+    return people.first()

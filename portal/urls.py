@@ -16,6 +16,7 @@ urlpatterns = [
     path("requests/<reference:reference>/escalate/", views.request_escalate, name="request_escalate"),
     path("requests/<reference:reference>/share/", views.request_share, name="request_share"),
     path("requests/<reference:reference>/notifications/", views.request_notifications, name="request_notifications"),
+    path("requests/<reference:reference>/unshare/", views.request_unshare, name="request_unshare"),
     path("attachments/", attachments.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", attachments.attachment_download, name="attachment_download"),
     path("desks/<slug:slug>/", views.desk_detail, name="desk_detail"),

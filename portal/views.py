@@ -14,10 +14,20 @@ from accounts.forms import ProfileForm
 from accounts.services import user_set_language
 from kb.selectors import article_search
 from tickets import workflow
-from tickets.forms import CommentForm, EscalateForm, RequestFilterForm, RequestForm, ShareForm, TransitionForm
-from tickets.models import Activity, Participant, Ticket
+from tickets.forms import (
+    CommentForm,
+    EscalateForm,
+    RequestFilterForm,
+    RequestForm,
+    ShareForm,
+    TransitionForm,
+    UnshareForm,
+)
+from tickets.models import Ticket
 from tickets.pagination import page_of
+from tickets.participants import participant_removable_by, participant_remove
 from tickets.selectors import (
+    activities_visible,
     capped_count,
     desks_for_portal,
     request_types_for_user,
@@ -194,22 +204,27 @@ def _render_detail(request, ticket, *, status=200, **forms):
     )
     actions = [t for t in offered if t.action in PORTAL_ACTIONS]
     participants = list(ticket.participants.select_related("user"))
+    for participant in participants:
+        participant.removable = participant_removable_by(ticket=ticket, actor=user, participant=participant)
     me = next((p for p in participants if p.user_id == user.pk), None)
     can_act = bool(roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER})
+    # The portal shows what a customer sees, whoever reads it (an agent's view is /agent/).
+    customer_roles = roles - {workflow.Role.AGENT} or frozenset({workflow.Role.CUSTOMER})
     context = {
         "ticket": ticket,
-        "activities": ticket.activities.filter(visibility=Activity.Visibility.PUBLIC)
+        "activities": activities_visible(ticket=ticket, user=user, roles=customer_roles)
         .select_related("actor")
         .prefetch_related("attachments"),
         "participants": participants,
         "field_rows": ticket_field_rows(ticket=ticket),
         "expect": ticket_expected_by(ticket=ticket),
+        "participant": me,
         "notify_on": me.notify if me else False,
         "can_act": can_act,
         "actions": actions,
         "comment_form": forms.get("comment_form") or CommentForm(user=user, initial={"version": ticket.version}),
         "escalate_form": forms.get("escalate_form") or EscalateForm(initial={"version": ticket.version}),
-        "share_form": forms.get("share_form") or ShareForm(colleagues=ticket_colleagues(ticket=ticket)),
+        "share_form": forms.get("share_form") or ShareForm(colleagues=ticket_colleagues(ticket=ticket, actor=user)),
         "can_escalate": can_act and workflow.is_open(ticket.status) and not ticket.escalation_requested,
         "open_form": forms.get("open_form", ""),
     }
@@ -294,7 +309,7 @@ def request_escalate(request, reference):
 @require_POST
 def request_share(request, reference):
     ticket = _visible_ticket(request, reference)
-    form = ShareForm(request.POST, colleagues=ticket_colleagues(ticket=ticket))
+    form = ShareForm(request.POST, colleagues=ticket_colleagues(ticket=ticket, actor=request.user))
     if not form.is_valid():
         return _render_detail(request, ticket, status=400, share_form=form, open_form="share")
     try:
@@ -310,10 +325,29 @@ def request_share(request, reference):
 def request_notifications(request, reference):
     ticket = _visible_ticket(request, reference)
     notify = request.POST.get("notify") == "on"
-    if not Participant.objects.filter(ticket=ticket, user=request.user).exists() and not (
-        ticket_roles(ticket=ticket, user=request.user) & {workflow.Role.VOUCHER}
-    ):
-        raise Http404
-    participant_set_notify(ticket=ticket, user=request.user, notify=notify)
+    try:
+        participant_set_notify(ticket=ticket, user=request.user, notify=notify)
+    except TicketError as error:
+        return _refused(request, ticket, error)
     messages.success(request, _("Notifications are on.") if notify else _("Notifications are off."))
+    return redirect("portal:request_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def request_unshare(request, reference):
+    """Stop sharing the request with someone (or leave it oneself)."""
+    ticket = _visible_ticket(request, reference)
+    form = UnshareForm(request.POST, participants=ticket.participants.all())
+    if not form.is_valid():
+        return _render_detail(request, ticket, status=400)
+    user = form.cleaned_data["participant"].user
+    try:
+        participant_remove(ticket=ticket, actor=request.user, user=user)
+    except TicketError as error:
+        return _refused(request, ticket, error)
+    if user.pk == request.user.pk:
+        messages.success(request, _("You are no longer on this request."))
+        return redirect("portal:request_list")
+    messages.success(request, _("%(name)s no longer sees this request.") % {"name": user})
     return redirect("portal:request_detail", reference=ticket.reference)

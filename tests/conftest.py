@@ -115,10 +115,41 @@ def tier2(catalogue):
 
 
 @pytest.fixture
-def people(catalogue, customer, outsider, tier1, provider):
+def people(catalogue, customer, outsider, tier1, voucher):
     """One user per workflow role on a customer's request (None acts as the system)."""
-    voucher = _member("voucher@example.org", provider, "site_admin", "Vera Voucher")
     return {"customer": customer, "voucher": voucher, "agent": tier1, "system": None, "outsider": outsider}
+
+
+@pytest.fixture
+def submit(catalogue):
+    """Open a request through the real service, as the portal would:
+    submit(requester, desk="CSD", key="general-request", summary=..., files={key: [uploads]}, **fields).
+    The organisation is the requester's first one unless given (None for none)."""
+    from tickets.models import RequestType
+    from tickets.services import ticket_submit
+    from tickets.values import SubmittedValues
+
+    unset = object()
+
+    def _submit(requester, *, desk="CSD", key="general-request", summary="Need help", description="Details.",
+                organization=unset, files=None, **fields):  # fmt: skip
+        if organization is unset:
+            membership = requester.memberships.select_related("organization").order_by("pk").first()
+            organization = membership.organization if membership else None
+        return ticket_submit(
+            request_type=RequestType.objects.get(desk__key=desk, key=key),
+            requester=requester,
+            organization=organization,
+            values=SubmittedValues(summary=summary, description=description, fields=fields, files=files or {}),
+        )
+
+    return _submit
+
+
+@pytest.fixture
+def voucher(provider):
+    """A site admin of the customer's organisation: sees all of its requests and approves them."""
+    return _member("voucher@example.org", provider, "site_admin", "Vera Voucher")
 
 
 @pytest.fixture

@@ -142,12 +142,41 @@ def test_a_duplicate_is_merged_into_the_original(client, customer, colleague, ti
     url = reverse("agent:ticket_merge", args=[duplicate.reference])
     assert client.post(url, {"merge-reference": "CSD-999", "merge-version": 1}).status_code == 400
     assert client.post(url, {"merge-reference": duplicate.reference, "merge-version": 1}).status_code == 400
+    # The colleague cannot see the original: the merge asks before anyone gains access.
     response = client.post(url, {"merge-reference": original.reference.lower(), "merge-version": 1})
+    assert response.status_code == 200
+    assert colleague.email.encode() in response.content
+    duplicate.refresh_from_db()
+    assert duplicate.status != "closed"
+    response = client.post(url, {"merge-reference": original.reference, "merge-version": 1, "merge-confirm": "1"})
     assert response.status_code == 302
     duplicate.refresh_from_db()
     assert (duplicate.status, duplicate.merged_into) == ("closed", original)
-    assert original.participants.filter(user=colleague).exists()
+    assert not original.participants.filter(user=colleague).exists()
     assert Activity.objects.filter(ticket=original, kind="merge", old_value=duplicate.reference).exists()
+    client.force_login(colleague)
+    assert client.get(reverse("portal:request_detail", args=[original.reference])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_merge_shares_the_original_only_with_the_people_the_agent_ticks(client, customer, colleague, tier1):
+    original = submit(customer)
+    duplicate = ticket_submit(
+        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
+        requester=colleague,
+        organization=colleague.memberships.get().organization,
+        values=SubmittedValues(summary="Same problem", description="", fields={}, files={}),
+    )
+    client.force_login(tier1)
+    url = reverse("agent:ticket_merge", args=[duplicate.reference])
+    data = {"merge-reference": original.reference, "merge-version": 1, "merge-confirm": "1"}
+    response = client.post(url, {**data, "merge-share": [str(colleague.pk), str(customer.pk), "x"]})
+    assert response.status_code == 302
+    assert original.participants.filter(user=colleague).exists()
+    share = Activity.objects.get(ticket=original, kind="share")
+    assert (share.actor, share.data) == (tier1, {"user": colleague.pk})
+    client.force_login(colleague)
+    assert client.get(reverse("portal:request_detail", args=[original.reference])).status_code == 200
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from accounts.models import NotificationCategory, User
 from notifications.services import notification_create
 
 from .models import Participant, Ticket
+from .visibility import ticket_visible_to
 
 C = NotificationCategory
 # The profile category of each e-mail (None: always sent). The template has the kind's name.
@@ -66,8 +67,12 @@ def ticket_thread_parse(message_id: str) -> tuple[str, bool] | None:
 
 def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
     """Store one e-mail about this request for this person (sent after commit), unless they are
-    inactive or turned this kind of e-mail off. Returns whether it was stored."""
+    inactive, turned this kind of e-mail off, or may not see the request (the visibility rule is
+    checked here, so no caller can mail a request to someone outside it). Returns whether it
+    was stored."""
     if not user.is_active or not user.wants_email(CATEGORY[kind]):
+        return False
+    if not ticket_visible_to(ticket=ticket, user=user):
         return False
     for_agent = kind in AGENT_KINDS
     desk = ticket.desk

@@ -10,7 +10,16 @@ from accounts.forms import CanonicalEmailField
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
-from .models import Attachment, CannedResponse, Priority, RequestField, RequestType, ServiceDesk, WorkItem
+from .models import (
+    Attachment,
+    CannedResponse,
+    Participant,
+    Priority,
+    RequestField,
+    RequestType,
+    ServiceDesk,
+    WorkItem,
+)
 from .selectors import eligible_organizations, eligible_sites
 from .values import SubmittedValues
 from .workflow import Status
@@ -237,6 +246,16 @@ class ShareForm(forms.Form):
         self.fields["user"].queryset = colleagues
 
 
+class UnshareForm(forms.Form):
+    """Whom to stop sharing a request with: one of its participants."""
+
+    participant = forms.ModelChoiceField(queryset=Participant.objects.none())
+
+    def __init__(self, *args, participants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = participants.select_related("user")
+
+
 class RequestFilterForm(forms.Form):
     """Filters of the My requests list; every field is optional."""
 
@@ -328,6 +347,12 @@ class WorkItemLinkForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("New work item title"), max_length=255, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=WorkItem.Kind.choices, initial=WorkItem.Kind.BUG)
     external_url = forms.URLField(label=gettext_lazy("Tracker link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, work_items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if work_items is not None:
+            # Only the work items this agent sees (tickets.work_items.work_items_for_agent).
+            self.fields["work_item"].queryset = work_items
 
     def clean(self):
         cleaned = super().clean()

@@ -1,13 +1,12 @@
-"""Reads. `ticket_visibility_q` is the one rule for who may see a ticket: every page, API
-endpoint, download and search goes through it."""
+"""Reads. Who may see a ticket is decided in tickets.visibility alone; every list, search and
+export here starts from its querysets."""
 
 import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 
@@ -15,9 +14,6 @@ from accounts.identity import InvalidEmail, email_canonical
 from accounts.models import Membership, Organization, Site, User
 
 from .models import (
-    Activity,
-    Attachment,
-    Participant,
     RequestField,
     RequestType,
     SavedQueue,
@@ -26,79 +22,22 @@ from .models import (
     Team,
     Ticket,
 )
-from .workflow import OPEN_STATUSES, Role, Status
+from .visibility import (  # noqa: F401 - re-exported: the doors import the rule from here too
+    activities_visible,
+    agent_desks,
+    agent_visibility_q,
+    attachment_get_visible,
+    ticket_get_visible,
+    ticket_list_scope_q,
+    ticket_roles,
+    ticket_visibility_q,
+    ticket_visible_queryset,
+    ticket_visible_to,
+    user_is_agent,
+)
+from .workflow import OPEN_STATUSES, Status
 
 COUNT_CAP = 1000
-
-
-def ticket_visibility_q(*, user: User | AnonymousUser) -> Q:
-    """Who may see a ticket: its requester and participants, the organisation's vouching
-    roles, the agents of its desk, and admins."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    return (
-        Q(requester=user)
-        | Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
-        | Q(
-            organization__in=Membership.objects.filter(user=user, role__in=Membership.VOUCHING_ROLES).values(
-                "organization"
-            )
-        )
-        | _agent_visibility_q(user)
-    )
-
-
-def _agent_visibility_q(user: User, *, as_list: bool = False) -> Q:
-    """The agents' part of the rule: every ticket of a desk whose team they are in. As a plain
-    list of desk ids for queues, so PostgreSQL can walk the due-time index in order."""
-    desks = agent_desks(user=user)
-    if as_list:
-        return Q(desk_id__in=list(desks.order_by().values_list("id", flat=True)))
-    return Q(desk__in=desks)
-
-
-def ticket_visible_queryset(*, user: User | AnonymousUser) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(ticket_visibility_q(user=user))
-
-
-def ticket_get_visible(*, user: User | AnonymousUser, reference: str) -> Ticket:
-    """The ticket if this user may see it; Ticket.DoesNotExist otherwise (404 to outsiders)."""
-    return (
-        ticket_visible_queryset(user=user)
-        .select_related("desk", "request_type", "requester", "organization", "site", "team", "assignee")
-        .get(reference=reference.upper())
-    )
-
-
-def user_is_agent(*, user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and (user.is_superuser or Team.objects.filter(members=user).exists())
-
-
-def agent_desks(*, user: User) -> QuerySet[ServiceDesk]:
-    if user.is_superuser:
-        return ServiceDesk.objects.all()
-    return ServiceDesk.objects.filter(teams__members=user).distinct()
-
-
-def ticket_roles(*, ticket: Ticket, user: User | AnonymousUser) -> frozenset[str]:
-    """The workflow roles this user holds on this ticket."""
-    if not user.is_authenticated:
-        return frozenset()
-    roles = set()
-    if ticket.requester_id == user.pk or Participant.objects.filter(ticket=ticket, user=user).exists():
-        roles.add(Role.CUSTOMER)
-    if (
-        ticket.organization_id
-        and Membership.objects.filter(
-            user=user, organization_id=ticket.organization_id, role__in=Membership.VOUCHING_ROLES
-        ).exists()
-    ):
-        roles.add(Role.VOUCHER)
-    if user.is_superuser or Team.objects.filter(members=user, desk_id=ticket.desk_id).exists():
-        roles.add(Role.AGENT)
-    return frozenset(roles)
 
 
 def capped_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> int:
@@ -131,18 +70,7 @@ def ticket_list_for_customer(
     """Requests "created" (by me), "shared" (with me), or of my "organization" (where my role
     sees them all); filtered by status ("open", "done" or one status), desk and a text or
     reference, sorted by one of CUSTOMER_SORTS."""
-    if scope == "shared":
-        qs = Ticket.objects.filter(Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))).exclude(
-            requester=user
-        )
-    elif scope == "organization":
-        qs = Ticket.objects.filter(
-            organization__in=Membership.objects.filter(user=user, role__in=Membership.VOUCHING_ROLES).values(
-                "organization"
-            )
-        )
-    else:
-        qs = Ticket.objects.filter(requester=user)
+    qs = ticket_visible_queryset(user=user).filter(ticket_list_scope_q(user=user, scope=scope))
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status == "done":
@@ -346,7 +274,7 @@ def agent_queue(*, queue: str | SavedQueue, user: User, desk: ServiceDesk | None
     """A named (or admin-defined) filter over the tickets of the desks this agent works."""
     if not user.is_active:
         return Ticket.objects.none()
-    qs = Ticket.objects.filter(_agent_visibility_q(user, as_list=True))
+    qs = Ticket.objects.filter(agent_visibility_q(user=user))
     if desk is not None:
         qs = qs.filter(desk=desk)
     condition = _saved_queue_filter(queue) if isinstance(queue, SavedQueue) else _queue_filter(queue, user)
@@ -478,33 +406,17 @@ def queue_cursor_valid(after: str) -> bool:
     return not after or _parse_cursor(after) is not None
 
 
-def attachment_get_visible(*, user: User | AnonymousUser, attachment_id: int) -> Attachment:
-    """A file this user may download: their own staged upload, or a file of a ticket they see
-    (files of internal notes only for the desk's agents). Attachment.DoesNotExist otherwise."""
-    if not user.is_authenticated:
-        raise Attachment.DoesNotExist
-    attachment = Attachment.objects.select_related("ticket", "activity").get(pk=attachment_id)
-    if attachment.ticket_id is None:
-        if attachment.uploaded_by_id != user.pk:
-            raise Attachment.DoesNotExist
-        return attachment
-    if not ticket_visible_queryset(user=user).filter(pk=attachment.ticket_id).exists():
-        raise Attachment.DoesNotExist
-    internal = attachment.activity_id and attachment.activity.visibility == Activity.Visibility.INTERNAL
-    if internal and Role.AGENT not in ticket_roles(ticket=attachment.ticket, user=user):
-        raise Attachment.DoesNotExist
-    return attachment
-
-
-def ticket_colleagues(*, ticket: Ticket) -> QuerySet[User]:
-    """People of the ticket's organisation it is not yet shared with."""
+def ticket_colleagues(*, ticket: Ticket, actor: User | None = None) -> QuerySet[User]:
+    """People of the ticket's organisation it could be shared with: not yet on it, and not the
+    one sharing (a share is always with someone else)."""
     if not ticket.organization_id:
         return User.objects.none()
-    return (
+    people = (
         User.objects.filter(is_active=True, memberships__organization_id=ticket.organization_id)
         .exclude(participations__ticket=ticket)
         .order_by("full_name")
     )
+    return people.exclude(pk=actor.pk) if actor is not None else people
 
 
 def ticket_field_rows_keyed(*, ticket: Ticket, fields: dict | None = None) -> list[dict]:

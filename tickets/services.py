@@ -12,6 +12,7 @@ from accounts.models import Membership, Organization, Site, User
 from . import sla, workflow
 from .attachments import attachment_stage
 from .emails import ticket_email, ticket_email_participants
+from .errors import StaleVersion, TicketError, TransitionNotAllowed
 from .models import (
     Activity,
     Attachment,
@@ -24,28 +25,16 @@ from .models import (
     Team,
     Ticket,
 )
-from .selectors import agent_tier, desk_agents, ticket_roles
+from .participants import participant_set_notify, ticket_share  # noqa: F401 - the doors import them from here
+from .selectors import agent_tier, desk_agents
 from .values import SubmittedValues
+from .visibility import ticket_roles
 
 # The e-mail a public status change sends, by the status it reaches.
 STATUS_EMAIL = {
     workflow.Status.WAITING_FOR_CUSTOMER: "waiting_for_customer",
     workflow.Status.RESOLVED: "request_resolved",
 }
-
-
-class TicketError(Exception):
-    """A domain refusal, shown to the user as a message."""
-
-    status_code = 400
-
-
-class TransitionNotAllowed(TicketError):
-    status_code = 403
-
-
-class StaleVersion(TicketError):
-    status_code = 409
 
 
 def desk_allocate_number(*, desk: ServiceDesk) -> int:
@@ -267,14 +256,26 @@ def _approval_side_effects(*, ticket: Ticket, approver: User) -> None:
         )
 
 
-def _bump_version(*, ticket: Ticket, expected_version: int | None, **changes) -> Ticket:
-    """Compare-and-set on the version: refuse a change made on a stale copy."""
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+def _lock(*, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """The ticket's row, locked to the end of the transaction. A change made on a stale copy is
+    refused; every condition a service checks is read from what this returns, never from the
+    caller's copy, so parallel requests queue here and the later ones see the first one's effect."""
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("request_type", "team").get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(_("Someone else changed this request in the meantime. Reload it and try again."))
+    return locked
+
+
+def _save(locked: Ticket, **changes) -> Ticket:
+    """Write the changes to the locked row with the next version; returns it fresh."""
     Ticket.objects.filter(pk=locked.pk).update(version=locked.version + 1, **changes)
     locked.refresh_from_db()
     return locked
+
+
+def _bump_version(*, ticket: Ticket, expected_version: int | None, **changes) -> Ticket:
+    """Compare-and-set on the version: lock, refuse a stale copy, write."""
+    return _save(_lock(ticket=ticket, expected_version=expected_version), **changes)
 
 
 @transaction.atomic
@@ -291,10 +292,11 @@ def ticket_comment(
         raise TransitionNotAllowed(_("Only agents can add internal notes."))
     if not body.strip() and not uploads:
         raise TicketError(_("Write a comment or attach a file."))
+    locked = _lock(ticket=ticket, expected_version=expected_version)
     changes = {}
-    if is_agent and not internal and ticket.first_response_at is None:
+    if is_agent and not internal and locked.first_response_at is None:
         changes["first_response_at"] = timezone.now()
-    ticket = _bump_version(ticket=ticket, expected_version=expected_version, **changes)
+    ticket = _save(locked, **changes)
     activity = Activity.objects.create(
         ticket=ticket,
         actor=author,
@@ -322,48 +324,6 @@ def ticket_comment(
 
 
 @transaction.atomic
-def ticket_share(*, ticket: Ticket, actor: User, user: User) -> Participant:
-    """Share a request with a colleague of the same organisation."""
-    roles = ticket_roles(ticket=ticket, user=actor)
-    if not roles & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER, workflow.Role.AGENT}:
-        raise TransitionNotAllowed(_("You cannot share this request."))
-    if (
-        not ticket.organization_id
-        or not Membership.objects.filter(
-            user=user, organization_id=ticket.organization_id, user__is_active=True
-        ).exists()
-    ):
-        raise TicketError(_("You can only share a request with people of the same organisation."))
-    participant, created = Participant.objects.get_or_create(ticket=ticket, user=user, defaults={"added_by": actor})
-    if not created:
-        raise TicketError(_("This request is already shared with %(name)s.") % {"name": user})
-    Activity.objects.create(
-        ticket=ticket, actor=actor, kind=Activity.Kind.SHARE, new_value=user.email, data={"user": user.pk}
-    )
-    ticket_email(user=user, kind="shared_with_you", ticket=ticket, actor=actor.full_name)
-    return participant
-
-
-@transaction.atomic
-def participant_set_notify(*, ticket: Ticket, user: User, notify: bool) -> Participant:
-    """Turn this person's e-mails about this request on or off."""
-    participant, _ = Participant.objects.get_or_create(
-        ticket=ticket, user=user, defaults={"added_by": user, "notify": notify}
-    )
-    if participant.notify != notify:
-        Participant.objects.filter(pk=participant.pk).update(notify=notify)
-        participant.notify = notify
-    Activity.objects.create(
-        ticket=ticket,
-        actor=user,
-        kind=Activity.Kind.NOTIFY,
-        visibility=Activity.Visibility.INTERNAL,
-        new_value="on" if notify else "off",
-    )
-    return participant
-
-
-@transaction.atomic
 def ticket_request_escalation(
     *, ticket: Ticket, actor: User, reason: str, expected_version: int | None = None
 ) -> Ticket:
@@ -371,19 +331,19 @@ def ticket_request_escalation(
     Agents decide whether to move the tier."""
     if not ticket_roles(ticket=ticket, user=actor) & {workflow.Role.CUSTOMER, workflow.Role.VOUCHER}:
         raise TransitionNotAllowed(_("Only the people on this request can ask to escalate it."))
-    if not workflow.is_open(ticket.status):
-        raise TransitionNotAllowed(_("This request is no longer open."))
-    if ticket.escalation_requested:
-        raise TicketError(_("Escalation was already requested for this request."))
     if not reason.strip():
         raise TicketError(_("Please tell us why this needs escalating."))
-    ticket = _bump_version(
-        ticket=ticket,
-        expected_version=expected_version,
+    locked = _lock(ticket=ticket, expected_version=expected_version)
+    if not workflow.is_open(locked.status):
+        raise TransitionNotAllowed(_("This request is no longer open."))
+    if locked.escalation_requested:
+        raise TicketError(_("Escalation was already requested for this request."))
+    ticket = _save(
+        locked,
         escalation_requested=True,
         escalation_reason=reason.strip(),
         escalation_requested_at=timezone.now(),
-        priority=min(ticket.priority + 1, Priority.URGENT),
+        priority=min(locked.priority + 1, Priority.URGENT),
     )
     Activity.objects.create(ticket=ticket, actor=actor, kind=Activity.Kind.ESCALATION_REQUEST, body=reason.strip())
     team_members = ticket.team.members.filter(is_active=True) if ticket.team_id else User.objects.none()
@@ -397,40 +357,53 @@ def _require_agent(*, ticket: Ticket, actor: User) -> None:
         raise TransitionNotAllowed(_("Only the agents of this desk can do that."))
 
 
-@transaction.atomic
-def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, expected_version: int | None = None) -> Ticket:
-    """Give the request to an agent of its desk (or to nobody)."""
+def _agent_change(
+    *, ticket: Ticket, actor: User, expected_version: int | None, field: str, value, kind: str, shown=str
+) -> tuple[Ticket, bool]:
+    """The one shape of "an agent changes a field" (assignee, priority, request type): checked
+    on the locked row, logged with the old and new value, a no-op when nothing changes (so a
+    double click or parallel identical requests leave one effect). Returns (ticket, changed)."""
     _require_agent(ticket=ticket, actor=actor)
-    if assignee is not None and not desk_agents(desk_id=ticket.desk_id).filter(pk=assignee.pk).exists():
-        raise TicketError(_("%(name)s is not an agent of this desk.") % {"name": assignee})
-    old = ticket.assignee
-    ticket = _bump_version(ticket=ticket, expected_version=expected_version, assignee=assignee)
+    locked = _lock(ticket=ticket, expected_version=expected_version)
+    old = getattr(locked, field)
+    if old == value:
+        return locked, False
+    ticket = _save(locked, **{field: value})
     Activity.objects.create(
         ticket=ticket,
         actor=actor,
-        kind=Activity.Kind.ASSIGNMENT,
+        kind=kind,
         visibility=Activity.Visibility.INTERNAL,
-        old_value=old.email if old else "",
-        new_value=assignee.email if assignee else "",
+        old_value=shown(old) if old is not None else "",
+        new_value=shown(value) if value is not None else "",
     )
+    return ticket, True
+
+
+def _person(user: User) -> str:
+    return user.email
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, expected_version: int | None = None) -> Ticket:
+    """Give the request to an agent of its desk (or to nobody)."""
+    if assignee is not None and not desk_agents(desk_id=ticket.desk_id).filter(pk=assignee.pk).exists():
+        raise TicketError(_("%(name)s is not an agent of this desk.") % {"name": assignee})
+    ticket, _changed = _agent_change(
+        ticket=ticket, actor=actor, expected_version=expected_version, field="assignee", value=assignee,
+        kind=Activity.Kind.ASSIGNMENT, shown=_person,
+    )  # fmt: skip
     return ticket
 
 
 @transaction.atomic
 def ticket_set_priority(*, ticket: Ticket, actor: User, priority: int, expected_version: int | None = None) -> Ticket:
-    _require_agent(ticket=ticket, actor=actor)
     if priority not in Priority.values:
         raise TicketError(_("Choose a valid priority."))
-    old = ticket.priority
-    ticket = _bump_version(ticket=ticket, expected_version=expected_version, priority=priority)
-    Activity.objects.create(
-        ticket=ticket,
-        actor=actor,
+    ticket, _changed = _agent_change(
+        ticket=ticket, actor=actor, expected_version=expected_version, field="priority", value=priority,
         kind=Activity.Kind.PRIORITY,
-        visibility=Activity.Visibility.INTERNAL,
-        old_value=str(old),
-        new_value=str(priority),
-    )
+    )  # fmt: skip
     return ticket
 
 
@@ -440,24 +413,25 @@ def ticket_escalate_tier(
 ) -> Ticket:
     """Move a request between Tier I and Tier II. The tier and team change; the status does not."""
     _require_agent(ticket=ticket, actor=actor)
-    if to_tier not in (1, 2) or to_tier == ticket.tier:
-        raise TicketError(_("The request is already at that tier."))
     if not reason.strip():
         raise TicketError(_("Please give the reason for the escalation."))
-    if not workflow.is_open(ticket.status):
+    locked = _lock(ticket=ticket, expected_version=expected_version)
+    if to_tier not in (1, 2) or to_tier == locked.tier:
+        raise TicketError(_("The request is already at that tier."))
+    if not workflow.is_open(locked.status):
         raise TransitionNotAllowed(_("This request is no longer open."))
-    request_type = ticket.request_type
+    request_type = locked.request_type
     if to_tier == 2:
-        team = request_type.escalation_team or Team.objects.filter(desk_id=ticket.desk_id, tier=2).first()
+        team = request_type.escalation_team or Team.objects.filter(desk_id=locked.desk_id, tier=2).first()
     else:
         team = request_type.default_team
     if team is None:
         raise TicketError(_("This desk has no team at that tier."))
-    old_tier = ticket.tier
+    old_tier = locked.tier
     changes = {"tier": to_tier, "team": team, "assignee": None}
     if to_tier == 2:
         changes["escalation_requested"] = False
-    ticket = _bump_version(ticket=ticket, expected_version=expected_version, **changes)
+    ticket = _save(locked, **changes)
     Activity.objects.create(
         ticket=ticket,
         actor=actor,
@@ -494,43 +468,68 @@ def sensitive_values_reveal(*, ticket: Ticket, actor: User) -> list[SensitiveVal
     return values
 
 
+def merge_people_without_access(*, ticket: Ticket, into: Ticket) -> list[User]:
+    """The duplicate's people who cannot see the surviving request: a merge never shows it to
+    them unless the agent shares it with them explicitly (ticket_merge's share_with)."""
+    people = [p.user for p in ticket.participants.select_related("user").filter(user__is_active=True)]
+    return [user for user in people if not ticket_roles(ticket=into, user=user)]
+
+
 @transaction.atomic
-def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User, expected_version: int | None = None) -> Ticket:
-    """Close a duplicate into the request it repeats; its people are shared on the survivor."""
+def ticket_merge(
+    *,
+    ticket: Ticket,
+    into: Ticket,
+    actor: User,
+    share_with: list[User] | tuple = (),
+    expected_version: int | None = None,
+) -> Ticket:
+    """Close a duplicate into the request it repeats. Nobody gains access by it: the duplicate's
+    people see the survivor only if they could already, or if the agent shares it with them here
+    (each share through ticket_share, logged and e-mailed)."""
     _require_agent(ticket=ticket, actor=actor)
     _require_agent(ticket=into, actor=actor)
-    if into.pk == ticket.pk or into.merged_into_id == ticket.pk:
+    if into.pk == ticket.pk:
         raise TicketError(_("A request cannot be merged into itself."))
-    if not into.is_open:
+    # Both rows locked, always in the same order, so two merges of the same pair in opposite
+    # directions queue instead of deadlocking; the conditions are read from the locked rows.
+    rows = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update(of=("self",)).filter(pk__in=[ticket.pk, into.pk]).order_by("pk")
+    }
+    duplicate, survivor = rows[ticket.pk], rows[into.pk]
+    if survivor.merged_into_id is not None:
         raise TicketError(_("Merge into a request that is still open."))
-    # Its people join the surviving request, so it must be theirs to see already.
-    same_people = into.requester_id == ticket.requester_id or (
-        into.organization_id is not None and into.organization_id == ticket.organization_id
+    if not survivor.is_open:
+        raise TicketError(_("Merge into a request that is still open."))
+    same_people = survivor.requester_id == duplicate.requester_id or (
+        survivor.organization_id is not None and survivor.organization_id == duplicate.organization_id
     )
     if not same_people:
         raise TicketError(_("Only requests of the same requester or organisation can be merged."))
+    allowed = {user.pk for user in merge_people_without_access(ticket=duplicate, into=survivor)}
+    if any(user.pk not in allowed for user in share_with):
+        raise TicketError(_("Share the surviving request only with people of the duplicate who cannot see it yet."))
     ticket = ticket_transition(
-        ticket=ticket,
+        ticket=duplicate,
         action="merge",
         actor=actor,
-        note=_("Merged into %(reference)s.") % {"reference": into.reference},
+        note=_("Merged into %(reference)s.") % {"reference": survivor.reference},
         expected_version=expected_version,
     )
-    Ticket.objects.filter(pk=ticket.pk).update(merged_into=into)
-    for participant in ticket.participants.all():
-        Participant.objects.get_or_create(
-            ticket=into, user_id=participant.user_id, defaults={"added_by": actor, "notify": participant.notify}
-        )
+    Ticket.objects.filter(pk=ticket.pk).update(merged_into=survivor)
     Activity.objects.create(
-        ticket=into,
+        ticket=survivor,
         actor=actor,
         kind=Activity.Kind.MERGE,
         visibility=Activity.Visibility.INTERNAL,
-        old_value=ticket.reference,
-        new_value=into.reference,
-        body=ticket.summary,
+        old_value=duplicate.reference,
+        new_value=survivor.reference,
+        body=duplicate.summary,
     )
-    _bump_version(ticket=into, expected_version=None)
+    for user in share_with:
+        ticket_share(ticket=survivor, actor=actor, user=user)
+    _bump_version(ticket=survivor, expected_version=None)
     ticket.refresh_from_db()
     return ticket
 
@@ -557,17 +556,10 @@ def ticket_change_type(
     *, ticket: Ticket, actor: User, request_type: RequestType, expected_version: int | None = None
 ) -> Ticket:
     """File a request under another type of the same desk; its field values stay as they were."""
-    _require_agent(ticket=ticket, actor=actor)
     if request_type.desk_id != ticket.desk_id:
         raise TicketError(_("Choose a request type of the same desk."))
-    old = ticket.request_type
-    ticket = _bump_version(ticket=ticket, expected_version=expected_version, request_type=request_type)
-    Activity.objects.create(
-        ticket=ticket,
-        actor=actor,
-        kind=Activity.Kind.REQUEST_TYPE,
-        visibility=Activity.Visibility.INTERNAL,
-        old_value=old.name,
-        new_value=request_type.name,
-    )
+    ticket, _changed = _agent_change(
+        ticket=ticket, actor=actor, expected_version=expected_version, field="request_type", value=request_type,
+        kind=Activity.Kind.REQUEST_TYPE, shown=lambda request_type: request_type.name,
+    )  # fmt: skip
     return ticket

@@ -25,6 +25,7 @@ urlpatterns = [
     path("tickets/<reference:reference>/reveal/", views.ticket_agent_reveal, name="ticket_reveal"),
     path("tickets/<reference:reference>/presence/", views.ticket_presence, name="ticket_presence"),
     path("tickets/<reference:reference>/merge/", views.ticket_agent_merge, name="ticket_merge"),
+    path("tickets/<reference:reference>/unshare/", views.ticket_agent_unshare, name="ticket_unshare"),
     path("tickets/<reference:reference>/link/", views.ticket_agent_link, name="ticket_link"),
     path("tickets/<reference:reference>/type/", views.ticket_agent_type, name="ticket_type"),
 ]

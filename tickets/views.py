@@ -27,18 +27,20 @@ from .forms import (
     RequestTypeChangeForm,
     TierForm,
     TransitionForm,
+    UnshareForm,
     WorkItemLinkForm,
 )
 from .models import RequestType, Ticket, WorkItem
+from .participants import participant_removable_by, participant_remove
 from .presence import presence_touch
 from .selectors import (
     AGENT_QUEUES,
+    activities_visible,
     agent_desks,
     agent_queue,
     agent_queue_page,
     agent_ticket_search,
     agent_tier,
-    agent_tier_anywhere,
     capped_count,
     desk_agents,
     queue_export_rows,
@@ -52,6 +54,7 @@ from .selectors import (
 )
 from .services import (
     TicketError,
+    merge_people_without_access,
     sensitive_values_reveal,
     ticket_assign,
     ticket_change_type,
@@ -63,7 +66,16 @@ from .services import (
     ticket_submit,
     ticket_transition,
 )
-from .work_items import work_item_link, work_item_link_or_create, work_item_set_status
+from .work_items import (
+    CLOSED,
+    work_item_get_for_agent,
+    work_item_link,
+    work_item_link_or_create,
+    work_item_may_change,
+    work_item_set_status,
+    work_item_tickets_visible,
+    work_items_for_agent,
+)
 
 # Transitions agents make from their page; the customer's own actions stay in the portal.
 AGENT_ACTIONS = ("start_progress", "stop_progress", "ask_customer", "resolve", "cancel", "reopen", "close")
@@ -115,7 +127,9 @@ def _queue_page(request, queue, title, export_url):
             "export_url": export_url + (f"?desk={desk.slug}" if desk else ""),
             "now": timezone.now(),
             "bulk_actions": [(a, workflow.TRANSITIONS[a].label) for a in ("start_progress", "resolve", "close")],
-            "work_items": WorkItem.objects.exclude(status__in=["done", "wont_do"]).order_by("-created_at")[:50],
+            "work_items": work_items_for_agent(user=request.user)
+            .exclude(status__in=CLOSED)
+            .order_by("-created_at")[:50],
         }
     )
     return render(request, "agent/queue.html", context)
@@ -193,7 +207,7 @@ def bulk(request):
     done, refused = 0, []
     work_item = None
     if action == "work_item":
-        work_item = WorkItem.objects.filter(pk=request.POST.get("work_item") or 0).first()
+        work_item = work_item_get_for_agent(user=request.user, work_item_id=request.POST.get("work_item"))
     for reference in references:
         try:
             ticket = _agent_ticket(request, reference)
@@ -234,13 +248,18 @@ def _agent_ticket(request, reference) -> Ticket:
     return ticket
 
 
-def _render(request, ticket, *, status=200, revealed=None, **forms):
+def _render(request, ticket, *, status=200, revealed=None, merge_into=None, **forms):
     user = request.user
     agents = desk_agents(desk_id=ticket.desk_id)
+    participants = list(ticket.participants.select_related("user"))
+    for participant in participants:
+        participant.removable = participant_removable_by(ticket=ticket, actor=user, participant=participant)
     context = {
         "ticket": ticket,
-        "activities": ticket.activities.select_related("actor").prefetch_related("attachments"),
-        "participants": ticket.participants.select_related("user"),
+        "activities": activities_visible(ticket=ticket, user=user)
+        .select_related("actor")
+        .prefetch_related("attachments"),
+        "participants": participants,
         "field_rows": ticket_field_rows(ticket=ticket),
         "sensitive_labels": sensitive_fields_present(ticket=ticket),
         "revealed": revealed,
@@ -253,6 +272,7 @@ def _render(request, ticket, *, status=200, revealed=None, **forms):
         "reply_form": forms.get("reply_form")
         or AgentReplyForm(user=user, desk_id=ticket.desk_id, initial={"version": ticket.version}),
         "merge_form": forms.get("merge_form") or ReferenceForm(initial={"version": ticket.version}, prefix="merge"),
+        "merge_into": merge_into,
         "link_form": forms.get("link_form") or ReferenceForm(prefix="link"),
         "type_form": forms.get("type_form")
         or RequestTypeChangeForm(
@@ -264,7 +284,7 @@ def _render(request, ticket, *, status=200, revealed=None, **forms):
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"priority": ticket.priority, "version": ticket.version}),
         "tier_form": forms.get("tier_form") or TierForm(initial={"version": ticket.version}),
-        "work_item_form": forms.get("work_item_form") or WorkItemLinkForm(),
+        "work_item_form": forms.get("work_item_form") or WorkItemLinkForm(work_items=_open_work_items(user)),
         "linked_work_items": ticket.work_items.all(),
         "now": timezone.now(),
         "others_here": presence_touch(ticket_id=ticket.pk, user=user),
@@ -432,7 +452,7 @@ def ticket_agent_reveal(request, reference):
 @require_POST
 def ticket_agent_work_item(request, reference):
     ticket = _agent_ticket(request, reference)
-    form = WorkItemLinkForm(request.POST)
+    form = WorkItemLinkForm(request.POST, work_items=_open_work_items(request.user))
     if not form.is_valid():
         return _render(request, ticket, status=400, work_item_form=form)
     data = form.cleaned_data
@@ -450,17 +470,26 @@ def ticket_agent_work_item(request, reference):
     return _done(request, ticket, _("Linked to the work item “%(title)s”.") % {"title": work_item.title})
 
 
+def _open_work_items(user):
+    return work_items_for_agent(user=user).exclude(status__in=CLOSED).order_by("-created_at")
+
+
 @agent_required
 def work_items(request):
-    items = WorkItem.objects.prefetch_related("tickets").order_by("status", "-created_at")[:200]
+    """The work items of the agent's desks, each with the references the agent may see."""
+    items = list(work_items_for_agent(user=request.user).order_by("status", "-created_at")[:200])
+    for item in items:
+        item.visible_tickets = work_item_tickets_visible(work_item=item, user=request.user)
+        item.hidden_count = item.tickets.count() - len(item.visible_tickets)
+        item.changeable = work_item_may_change(work_item=item, user=request.user)
     return render(request, "agent/work_items.html", {"work_items": items, "statuses": WorkItem.Status.choices})
 
 
 @agent_required
 @require_POST
 def work_item_status(request, work_item_id):
-    work_item = WorkItem.objects.filter(pk=work_item_id).first()
-    if work_item is None or agent_tier_anywhere(user=request.user) < 2:
+    work_item = work_item_get_for_agent(user=request.user, work_item_id=work_item_id)
+    if work_item is None:
         raise Http404
     try:
         work_item_set_status(work_item=work_item, actor=request.user, status=request.POST.get("status", ""))
@@ -534,6 +563,8 @@ def _other_ticket(request, reference) -> Ticket | None:
 @agent_required
 @require_POST
 def ticket_agent_merge(request, reference):
+    """Merge this duplicate into another request. When some of its people cannot see the other
+    request, the page asks first whether to share it with them (nobody gains access silently)."""
     ticket = _agent_ticket(request, reference)
     form = ReferenceForm(request.POST, prefix="merge")
     into = _other_ticket(request, form.data.get("merge-reference", "")) if form.is_valid() else None
@@ -541,12 +572,37 @@ def ticket_agent_merge(request, reference):
         form.add_error("reference", _("No request of your desks has this reference."))
     if not form.is_valid():
         return _render(request, ticket, status=400, merge_form=form)
+    without_access = merge_people_without_access(ticket=ticket, into=into)
+    if without_access and not request.POST.get("merge-confirm"):
+        context = {"ticket": ticket, "into": into, "without_access": without_access, "form": form}
+        return render(request, "agent/merge_confirm.html", context)
+    chosen = {value for value in request.POST.getlist("merge-share") if value.isdecimal()}
+    share_with = [user for user in without_access if str(user.pk) in chosen]
     try:
-        ticket_merge(ticket=ticket, into=into, actor=request.user, expected_version=form.cleaned_data.get("version"))
+        ticket_merge(
+            ticket=ticket, into=into, actor=request.user, share_with=share_with,
+            expected_version=form.cleaned_data.get("version"),
+        )  # fmt: skip
     except TicketError as error:
         return _refused(request, ticket, error, merge_form=form)
     messages.success(request, _("Merged into %(reference)s.") % {"reference": into.reference})
     return redirect("agent:ticket_detail", reference=into.reference)
+
+
+@agent_required
+@require_POST
+def ticket_agent_unshare(request, reference):
+    """Stop sharing the request with one of its people (logged)."""
+    ticket = _agent_ticket(request, reference)
+    form = UnshareForm(request.POST, participants=ticket.participants.all())
+    if not form.is_valid():
+        return _render(request, ticket, status=400)
+    user = form.cleaned_data["participant"].user
+    try:
+        participant_remove(ticket=ticket, actor=request.user, user=user)
+    except TicketError as error:
+        return _refused(request, ticket, error)
+    return _done(request, ticket, _("%(name)s no longer sees this request.") % {"name": user})
 
 
 @agent_required

@@ -1,6 +1,12 @@
-"""Work items: internal bug and feature tickets that several requests can share (Tier II)."""
+"""Work items: internal bug and feature tickets that several requests can share (Tier II).
+
+A work item is seen through its requests: an agent sees the work items linked to requests of
+their desks (and the ones they created), and of its requests only the references they may see.
+Changing one changes every linked request, so only a Tier II agent of every desk involved may.
+"""
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -8,9 +14,49 @@ from accounts.models import User
 
 from .clocks import agents_to_alert
 from .emails import ticket_email
-from .models import Activity, Ticket, WorkItem
+from .errors import TicketError, TransitionNotAllowed
+from .models import Activity, Team, Ticket, WorkItem
 from .selectors import agent_tier
-from .services import TicketError, TransitionNotAllowed
+from .visibility import agent_visibility_q
+
+CLOSED = (WorkItem.Status.DONE, WorkItem.Status.WONT_DO)
+
+
+def work_items_for_agent(*, user: User) -> QuerySet[WorkItem]:
+    """The work items this agent sees: linked to a request of their desks, or created by them."""
+    if not user.is_active:
+        return WorkItem.objects.none()
+    if user.is_superuser:
+        return WorkItem.objects.all()
+    linked = Ticket.objects.filter(agent_visibility_q(user=user)).values("pk")
+    return WorkItem.objects.filter(Q(tickets__in=linked) | Q(created_by=user)).distinct()
+
+
+def work_item_get_for_agent(*, user: User, work_item_id) -> WorkItem | None:
+    """One of the agent's work items by id (any garbage id is simply none)."""
+    try:
+        pk = int(work_item_id)
+    except (TypeError, ValueError):
+        return None
+    return work_items_for_agent(user=user).filter(pk=pk).first()
+
+
+def work_item_tickets_visible(*, work_item: WorkItem, user: User) -> list[Ticket]:
+    """The linked requests whose references this agent may see."""
+    return list(work_item.tickets.filter(agent_visibility_q(user=user)).order_by("reference"))
+
+
+def work_item_may_change(*, work_item: WorkItem, user: User) -> bool:
+    """A Tier II agent of every desk with a linked request (of their own desks' if none is linked)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    tier2_desks = set(Team.objects.filter(members=user, tier=2).values_list("desk_id", flat=True))
+    linked_desks = set(work_item.tickets.values_list("desk_id", flat=True))
+    if not linked_desks:
+        return bool(tier2_desks) and work_item.created_by_id == user.pk
+    return linked_desks <= tier2_desks
 
 
 @transaction.atomic
@@ -24,9 +70,11 @@ def work_item_create(*, actor: User, title: str, kind: str, external_url: str = 
 
 @transaction.atomic
 def work_item_link(*, ticket: Ticket, actor: User, work_item: WorkItem) -> None:
-    """Link a request to an internal bug or feature request (Tier II)."""
+    """Link a request to an internal bug or feature request (Tier II, one the agent sees)."""
     if agent_tier(ticket=ticket, user=actor) < 2:
         raise TransitionNotAllowed(_("Only Tier II agents link work items."))
+    if not work_items_for_agent(user=actor).filter(pk=work_item.pk).exists():
+        raise TicketError(_("No such work item."))
     if work_item.tickets.filter(pk=ticket.pk).exists():
         raise TicketError(_("This request is already linked to that work item."))
     work_item.tickets.add(ticket)
@@ -64,6 +112,8 @@ def work_item_set_status(*, work_item: WorkItem, actor: User, status: str) -> Wo
     if status not in WorkItem.Status.values:
         raise TicketError(_("Choose a valid status."))
     locked = WorkItem.objects.select_for_update().get(pk=work_item.pk)
+    if not work_item_may_change(work_item=locked, user=actor):
+        raise TransitionNotAllowed(_("Only a Tier II agent of every desk with a request linked to it can change it."))
     if locked.status == status:
         return locked
     done = status == WorkItem.Status.DONE

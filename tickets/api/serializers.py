@@ -192,6 +192,15 @@ class MergeIn(VersionIn):
     into = serializers.RegexField(
         r"^[A-Za-z][A-Za-z0-9]{0,9}-\d{1,9}$", help_text="Reference of the surviving request."
     )
+    share_with = serializers.ListField(
+        child=serializers.EmailField(), required=False, default=list, max_length=50,
+        help_text="People of the duplicate who cannot see the surviving request and should: it is shared with them "
+        "(logged). Nobody else gains access by a merge.",
+    )  # fmt: skip
+
+
+class ShareIn(serializers.Serializer):
+    email = serializers.EmailField(help_text="A colleague of the request's organisation.")
 
 
 class WorkItemLinkIn(serializers.Serializer):

@@ -22,6 +22,12 @@ urlpatterns = [
     path("requests/<reference:reference>/merge/", views.request_merge, name="request_merge"),
     path("requests/<reference:reference>/work-items/", views.request_work_item, name="request_work_item"),
     path("requests/<reference:reference>/reveal/", views.request_reveal, name="request_reveal"),
+    path("requests/<reference:reference>/participants/", views.request_participants, name="request_participants"),
+    path(
+        "requests/<reference:reference>/participants/<str:email>/",
+        views.request_participant,
+        name="request_participant",
+    ),
     path("attachments/", views.attachment_upload, name="attachment_upload"),
     path("queues/", views.queue_list, name="queue_list"),
     path("queues/<slug:key>/", views.queue_requests, name="queue_requests"),

@@ -12,14 +12,16 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.identity import InvalidEmail, email_canonical
+from accounts.identity import InvalidEmail, email_canonical, user_by_email
 from tickets import workflow
 from tickets.attachments import attachment_stage, validate_upload
 from tickets.forms import RequestForm, staged_attachments
-from tickets.models import Activity, Ticket, WorkItem
+from tickets.models import Ticket
 from tickets.pagination import page_of
+from tickets.participants import participant_remove, ticket_share
 from tickets.selectors import (
     AGENT_QUEUES,
+    activities_visible,
     agent_desks,
     agent_queue,
     agent_queue_page,
@@ -50,7 +52,7 @@ from tickets.services import (
     ticket_submit,
     ticket_transition,
 )
-from tickets.work_items import work_item_link_or_create
+from tickets.work_items import work_item_get_for_agent, work_item_link_or_create
 
 from . import serializers as s
 
@@ -157,9 +159,9 @@ def request_detail(request, reference):
 def request_activities(request, reference):
     """The activity log; internal notes and changes only for the desk's agents."""
     ticket = _visible(request, reference)
-    activities = ticket.activities.select_related("actor").prefetch_related("attachments")
-    if workflow.Role.AGENT not in ticket_roles(ticket=ticket, user=request.user):
-        activities = activities.filter(visibility=Activity.Visibility.PUBLIC)
+    activities = (
+        activities_visible(ticket=ticket, user=request.user).select_related("actor").prefetch_related("attachments")
+    )
     return Response(s.ActivityOut(activities, many=True, context={"request": request}).data)
 
 
@@ -388,7 +390,15 @@ def request_merge(request, reference):
         into = _as_agent(request, data["into"])
     except NotFound:
         raise ValidationError({"into": [_("No request of your desks has this reference.")]}) from None
-    ticket_merge(ticket=ticket, into=into, actor=request.user, expected_version=data.get("version"))
+    share_with = []
+    for address in data["share_with"]:
+        user = user_by_email(address=address, active_only=True)
+        if user is None:
+            raise ValidationError({"share_with": [_("No account has the address %(email)s.") % {"email": address}]})
+        share_with.append(user)
+    ticket_merge(
+        ticket=ticket, into=into, actor=request.user, share_with=share_with, expected_version=data.get("version")
+    )
     return _detail(request, into)
 
 
@@ -400,7 +410,7 @@ def request_work_item(request, reference):
     data = _valid(s.WorkItemLinkIn, request)
     existing = None
     if data.get("work_item"):
-        existing = WorkItem.objects.filter(pk=data["work_item"]).first()
+        existing = work_item_get_for_agent(user=request.user, work_item_id=data["work_item"])
         if existing is None:
             raise ValidationError({"work_item": [_("No such work item.")]})
     work_item = work_item_link_or_create(
@@ -439,3 +449,30 @@ def request_reveal(request, reference):
     response = Response(s.RevealedValueOut(values, many=True).data)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@extend_schema(request=s.ShareIn, responses={201: s.PersonOut})
+@api_view(["POST"])
+def request_participants(request, reference):
+    """Share the request with a colleague of its organisation (by e-mail address); logged, and
+    they are told by e-mail."""
+    ticket = _visible(request, reference)
+    data = _valid(s.ShareIn, request)
+    user = user_by_email(address=data["email"], active_only=True)
+    if user is None:
+        raise ValidationError({"email": [_("You can only share a request with people of the same organisation.")]})
+    ticket_share(ticket=ticket, actor=request.user, user=user)
+    return Response(s.PersonOut(user).data, status=201)
+
+
+@extend_schema(request=None, responses={204: None})
+@api_view(["DELETE"])
+def request_participant(request, reference, email):
+    """Stop sharing the request with this person (or leave it yourself); logged."""
+    ticket = _visible(request, reference)
+    person = user_by_email(address=email)
+    participant = ticket.participants.filter(user=person).select_related("user").first() if person else None
+    if participant is None:
+        raise NotFound
+    participant_remove(ticket=ticket, actor=request.user, user=participant.user)
+    return Response(status=204)
