@@ -17,7 +17,9 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 # With no settings: SQLite, Celery eager, mail as .eml files under var/mail/.
-# With DATABASE_URL / REDIS_URL: PostgreSQL, and a real worker (with beat) beside the web server.
+# With DATABASE_URL / REDIS_URL: PostgreSQL, and beside the web server a Celery worker and a beat,
+# each its own process as in production (docker-compose.yml): beat schedules the outbox sweep,
+# which must not stop when a worker does.
 run: install
 	@set -e; export DEBUG=$${DEBUG:-1}; \
 	$(BIN)/python manage.py migrate --noinput; \
@@ -32,9 +34,13 @@ run: install
 	echo "    tier2@example.com      Tier II agent on every desk"; \
 	echo "    admin@example.com      admin (configuration)"; \
 	if [ -n "$$REDIS_URL" ]; then \
-	  echo "  Mail goes out through a Celery worker on $$REDIS_URL."; \
-	  $(BIN)/celery -A helpdesk worker --beat -l info & \
-	  trap 'kill %1 2>/dev/null' EXIT; \
+	  echo "  Mail goes out through Celery on $$REDIS_URL: two processes, as in production, logging here:"; \
+	  echo "    celery worker  sends the outbox, retrying while the mail server is down;"; \
+	  echo "    celery beat    queues the outbox sweep every $${NOTIFICATION_SWEEP_SECONDS:-60} s (re-sends what is unsent)."; \
+	  mkdir -p var; \
+	  $(BIN)/celery -A helpdesk worker -l info & \
+	  $(BIN)/celery -A helpdesk beat -l info --schedule var/celerybeat-schedule & \
+	  trap 'kill %1 %2 2>/dev/null' EXIT; \
 	else \
 	  echo "  Mail is written to var/mail/*.eml."; \
 	fi; \

@@ -183,6 +183,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="helpdesk")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for its broker however long Redis is away (Celery's default gives up after 100
+# tries, about 45 minutes, and exits) and goes on with the outbox when it is back.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost broker connection a send in progress finishes instead of being killed, which could
+# fall between the server's acceptance and the row marked sent (the one way to send twice); a
+# redelivered copy finds the row claimed and does nothing. Set here because Celery 6 flips the
+# default. Why a lost connection no longer kills the worker: helpdesk/celery.py.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than any task plus its longest retry countdown, or a slow task runs twice.
     # (checked against NOTIFICATION_RETRY_MAX_SECONDS + CELERY_TASK_TIME_LIMIT: notifications.E001).

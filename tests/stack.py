@@ -6,7 +6,8 @@ Redis on 6379 are never touched):
 
 - `PostgresCluster`: a private PostgreSQL 15 cluster (initdb as `postgres`, trust, fsync off),
   which can be stopped, crashed (`-m immediate`) and started again on the same port;
-- `RedisServer`: a private redis-server without persistence, stopped and started at will;
+- `RedisServer`: a private redis-server, without persistence (or with an append-only file),
+  stopped and started at will;
 - `SmtpRecorder`: an aiosmtpd server that records each accepted message with its Message-ID and
   acceptance time, can be stopped and restarted on the same port, and can hold its reply to
   DATA (or QUIT) so that a worker is killed mid-send;
@@ -181,18 +182,21 @@ def _tempdir(prefix: str) -> Path:
 
 
 class RedisServer:
-    """A private redis-server without persistence: a restart starts it empty, like a lost broker."""
+    """A private redis-server. Without persistence a restart starts it empty, like a lost broker;
+    `durable=True` keeps an append-only file, so a restart finds its queues as they were."""
 
-    def __init__(self, directory: Path | None = None):
+    def __init__(self, directory: Path | None = None, *, durable: bool = False):
         self.dir = directory or _tempdir("fault-redis-")
         self.port = free_port()
+        self.durable = durable
         self.process: Process | None = None
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> "RedisServer":
-        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence,
                 "--daemonize", "no", "--dir", str(self.dir), "--logfile", ""]  # fmt: skip
         self.process = Process("redis", argv, log_path=self.dir / "redis.log")
         wait_until(self._answers, timeout=10, message=f"redis on port {self.port}")
@@ -622,12 +626,12 @@ class Stack:
     """One test's servers and app processes; `close()` kills them all, whatever state they are in."""
 
     def __init__(self, cluster: PostgresCluster, template: Template, *, clocks: dict | None = None,
-                 extra_env: dict | None = None):  # fmt: skip
+                 extra_env: dict | None = None, durable_redis: bool = False):  # fmt: skip
         self.cluster, self.template = cluster, template
         self.dir = _tempdir("fault-stack-")
         self.dbname = f"t_{uuid.uuid4().hex[:10]}"
         self.database_url = template.clone(self.dbname)
-        self.redis = RedisServer(self.dir / "redis")
+        self.redis = RedisServer(self.dir / "redis", durable=durable_redis)
         (self.dir / "redis").mkdir()
         self.redis.start()
         self.smtp = SmtpRecorder().start()
