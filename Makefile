@@ -21,11 +21,12 @@ install: $(BIN)/.installed
 # each its own process as in production (docker-compose.yml): beat schedules the outbox sweep,
 # which must not stop when a worker does.
 run: install
-	@set -e; export DEBUG=$${DEBUG:-1}; \
+	@set -e; export DEBUG=$${DEBUG:-1}; export SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; \
 	$(BIN)/python manage.py migrate --noinput; \
 	$(BIN)/python manage.py load_demo; \
 	echo; \
 	echo "  Help desk: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"; \
+	echo "  Links in e-mail point to $$SITE_URL (set SITE_URL when people open it at another address)."; \
 	echo "  Sign in with any of these, password '$${DEMO_PASSWORD:-helpdesk-demo}':"; \
 	echo "    customer@example.com   provider site admin (Sunshine Early Learning)"; \
 	echo "    colleague@example.com  provider staff, same organisation"; \

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from notifications.links import absolute_url
 from notifications.services import notification_create
 
 from .identity import InvalidEmail, email_canonical
@@ -72,7 +73,7 @@ def user_is_contact(*, user: User) -> bool:
 
 def _password_url(*, user: User, view: str, token: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return settings.SITE_URL + reverse(view, kwargs={"uidb64": uid, "token": token})
+    return absolute_url(reverse(view, kwargs={"uidb64": uid, "token": token}))
 
 
 def password_reset_url(*, user: User) -> str:
@@ -147,8 +148,8 @@ def signup_link_send(*, email: str, language: str) -> None:
             template="signup_existing_account",
             context={
                 "name": existing.full_name,
-                "login_url": settings.SITE_URL + reverse("accounts:login"),
-                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+                "login_url": absolute_url(reverse("accounts:login")),
+                "reset_url": absolute_url(reverse("accounts:password_reset")),
             },
         )
         return
@@ -159,7 +160,7 @@ def signup_link_send(*, email: str, language: str) -> None:
         language=language,
         template="signup_verification",
         context={
-            "url": settings.SITE_URL + reverse("accounts:signup_confirm", args=[token]),
+            "url": absolute_url(reverse("accounts:signup_confirm", args=[token])),
             "hours": settings.SIGNUP_LINK_MAX_AGE_SECONDS // 3600,
         },
     )

@@ -11,6 +11,7 @@ register_converter(ReferenceConverter, "reference")
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
+    path("start/", views.landing, name="landing"),
     # The admin's sign-in shares the sign-in limit and answers 429 like the portal's.
     path("admin/login/", signin_door(admin.site.login)),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -44,3 +45,12 @@ def healthz(request):
 def favicon(request):
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (error pages, files).
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@login_required
+def landing(request):
+    """Where signing in leads when no page was asked for: agents to their queues, everyone else
+    to the Help Center."""
+    from tickets.visibility import user_is_agent
+
+    return redirect("agent:home" if user_is_agent(user=request.user) else "portal:home")

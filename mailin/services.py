@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.identity import InvalidEmail, email_canonical
 from accounts.models import User
 from accounts.services import user_get_or_create_contact
+from notifications.links import absolute_url
 from notifications.selectors import (
     notification_headers_for,
     notification_message_ids_exist,
@@ -650,7 +651,7 @@ def _invite(*, parsed: ParsedMail, mailbox: Mailbox) -> _Decision:
         to_email=address,
         language=parsed.language,
         template=INVITATION_KIND,
-        context={"desk": desk, "signup_url": settings.SITE_URL + reverse("accounts:signup")},
+        context={"desk": desk, "signup_url": absolute_url(reverse("accounts:signup"))},
         # Threads the answer under their mail in their client.
         headers={"In-Reply-To": parsed.message_id, "References": parsed.message_id},
     )
@@ -691,7 +692,7 @@ def _too_large(*, parsed: ParsedMail, message: InboundMessage) -> _Decision:
                 "desk": desk,
                 "size": message.size,
                 "limit": settings.MAILIN_MAX_MESSAGE_BYTES,
-                "portal_url": settings.SITE_URL + reverse("portal:home"),
+                "portal_url": absolute_url(reverse("portal:home")),
             },
             headers={"In-Reply-To": parsed.message_id, "References": parsed.message_id},
         )

@@ -1,7 +1,7 @@
 """Settings that must agree with each other, or a message is sent twice or waits an hour."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 # kombu's Redis transport uses this when CELERY_BROKER_TRANSPORT_OPTIONS gives none.
 KOMBU_DEFAULT_VISIBILITY_TIMEOUT = 3600
@@ -34,3 +34,16 @@ def check_outbox_timeouts(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def check_site_url(app_configs=None, **kwargs):
+    if settings.SITE_URL or settings.DEBUG:
+        return []
+    return [
+        Warning(
+            "SITE_URL is not set: links in e-mail will point to http://127.0.0.1:8000.",
+            hint="Set SITE_URL to the address people open the help desk at, e.g. https://help.example.org.",
+            id="notifications.W001",
+        )
+    ]

@@ -18,13 +18,14 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .links import site_url
 from .models import Notification
 
 logger = logging.getLogger(__name__)
 
 
 def _render_message(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {"site_url": site_url(), **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         text = render_to_string(f"emails/{template}_body.txt", context)

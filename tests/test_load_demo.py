@@ -88,3 +88,13 @@ def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
     assert not User.objects.exists()
     call_command("load_demo", "--force")
     assert User.objects.filter(email="admin@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_again_keeps_the_demo_users_signed_in(client, settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    client.force_login(User.objects.get(email="customer@example.com"))
+    assert client.get("/").status_code == 200
+    call_command("load_demo")
+    assert client.get("/").status_code == 200

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import NotificationCategory, User
+from notifications.links import absolute_url
 from notifications.services import notification_create
 
 from .models import Participant, Ticket
@@ -37,11 +38,11 @@ AGENT_KINDS = {"escalation_requested", "tier_escalation", "sla_at_risk", "sla_br
 
 
 def ticket_url(ticket: Ticket) -> str:
-    return settings.SITE_URL + reverse("portal:request_detail", args=[ticket.reference])
+    return absolute_url(reverse("portal:request_detail", args=[ticket.reference]))
 
 
 def ticket_agent_url(ticket: Ticket) -> str:
-    return settings.SITE_URL + reverse("agent:ticket_detail", args=[ticket.reference])
+    return absolute_url(reverse("agent:ticket_detail", args=[ticket.reference]))
 
 
 AGENTS_THREAD = "agents"

@@ -65,8 +65,10 @@ class Command(BaseCommand):
                     "is_active": True,
                 },
             )
-            user.set_password(settings.DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+            # Only when it differs: a new hash would sign the demo users out at every `make run`.
+            if not user.check_password(settings.DEMO_PASSWORD):
+                user.set_password(settings.DEMO_PASSWORD)
+                user.save(update_fields=["password"])
             for membership_row in row.get("memberships", []):
                 organization = organizations[membership_row["organization"]]
                 membership, _ = Membership.objects.update_or_create(
