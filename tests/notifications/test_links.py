@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from accounts.services import signup_link_send
 from notifications import links
-from notifications.models import Notification
 from notifications.checks import check_site_url
+from notifications.models import Notification
 
 
 @pytest.fixture
