@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .fields import request_field_set_sensitive
 from .models import (
     Activity,
     Attachment,
@@ -20,6 +22,7 @@ from .models import (
     Ticket,
     WorkItem,
 )
+from .selectors import ticket_field_rows_keyed
 from .workflow import Status
 
 
@@ -104,6 +107,21 @@ class RequestTypeAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_es", "key"]
     inlines = [RequestFieldInline]
 
+    def save_formset(self, request, form, formset, change):
+        """A field's `sensitive` flag changes only through request_field_set_sensitive, which moves
+        its stored values in the same transaction: the formset saves the rest with the old flag."""
+        if formset.model is not RequestField:
+            return super().save_formset(request, form, formset, change)
+        flips = []
+        for field_form in formset.forms:
+            field = field_form.instance
+            if field.pk and "sensitive" in field_form.changed_data and field_form not in formset.deleted_forms:
+                flips.append((field, field.sensitive))
+                field.sensitive = field_form.initial["sensitive"]
+        super().save_formset(request, form, formset, change)
+        for field, sensitive in flips:
+            request_field_set_sensitive(field=field, sensitive=sensitive, actor=request.user)
+
 
 class ParticipantInline(admin.TabularInline):
     # Sharing goes through tickets.services.ticket_share, which logs it; here it is only shown.
@@ -134,14 +152,23 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["desk", "status", "tier", "priority", "channel"]
     search_fields = ["reference", "summary"]
     # Requests change only through the services, which log every change; the admin shows them.
+    # Field values through the same selector as every page: never a sensitive one, never raw.
     fields = [
         "reference", "desk", "request_type", "requester", "created_by", "organization", "site", "channel",
-        "summary", "description", "field_values", "status", "tier", "team", "assignee", "priority",
+        "summary", "description", "shown_field_values", "status", "tier", "team", "assignee", "priority",
         "escalation_requested", "escalation_reason", "first_response_due_at", "first_response_at",
         "resolution_due_at", "resolved_at", "closed_at", "merged_into", "version", "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [ParticipantInline, ActivityInline]
+
+    @admin.display(description=_("Field values"))
+    def shown_field_values(self, ticket):
+        rows = ticket_field_rows_keyed(ticket=ticket)
+        if not rows:
+            return "—"
+        items = format_html_join("", "<li>{}: {}</li>", ((row["label"], row["value"]) for row in rows))
+        return format_html("<ul>{}</ul>", items)
 
 
 @admin.register(Activity)
@@ -169,9 +196,9 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 @admin.register(SensitiveValue)
 class SensitiveValueAdmin(admin.ModelAdmin):
-    # The value is never shown here: only the audited reveal service reads it.
+    # The value (and a choice's label) is never shown here: only the audited reveal service reads it.
     list_display = ["ticket", "field_key", "label"]
-    fields = ["ticket", "field_key", "label"]
+    fields = ["ticket", "field", "field_key", "label"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
