@@ -1,3 +1,7 @@
+"""The admin configures; it never rewrites or destroys a request's history. Tickets, activities,
+sensitive values and attachments are shown, not deleted or moved (the services change them, each
+change logged), and sensitive values are never shown at all."""
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -24,6 +28,19 @@ from .models import (
 )
 from .selectors import ticket_field_rows_keyed
 from .workflow import Status
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class TeamInline(admin.TabularInline):
@@ -147,7 +164,7 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ["reference", "summary", "desk", "status", "tier", "team", "assignee", "created_at"]
     list_filter = ["desk", "status", "tier", "priority", "channel"]
     search_fields = ["reference", "summary"]
@@ -172,45 +189,40 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
+    # Append-only: the log is the audit trail.
     list_display = ["ticket", "kind", "visibility", "actor", "created_at"]
     list_filter = ["kind", "visibility"]
     raw_id_fields = ["ticket", "actor"]
 
-    # Append-only: the log is the audit trail.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdmin):
+    # Files arrive through the upload checks and belong to the request they were sent with.
     list_display = ["original_name", "content_type", "size", "ticket", "uploaded_by", "created_at"]
-    raw_id_fields = ["ticket", "activity", "uploaded_by"]
+    fields = ["original_name", "content_type", "size", "ticket", "activity", "field_key", "uploaded_by",
+              "created_at", "claimed_at"]  # fmt: skip
+    readonly_fields = fields
 
 
 @admin.register(SensitiveValue)
-class SensitiveValueAdmin(admin.ModelAdmin):
+class SensitiveValueAdmin(ReadOnlyAdmin):
     # The value (and a choice's label) is never shown here: only the audited reveal service reads it.
     list_display = ["ticket", "field_key", "label"]
     fields = ["ticket", "field", "field_key", "label"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(WorkItem)
 class WorkItemAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "status", "created_at", "done_at"]
     list_filter = ["kind", "status"]
-    filter_horizontal = ["tickets"]
+    # Links and status go through tickets.work_items, which logs them on every linked request.
+    readonly_fields = ["status", "tickets", "done_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CannedResponse)

@@ -295,7 +295,7 @@ class Ticket(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
-    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
     summary = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -307,8 +307,9 @@ class Ticket(models.Model):
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.WAITING_FOR_SUPPORT)
     tier = models.PositiveSmallIntegerField(choices=Team.Tier.choices, default=Team.Tier.TIER_1)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    # PROTECT: deleting an agent would unassign their requests with no Activity row.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_tickets"
     )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     escalation_requested = models.BooleanField(default=False)
@@ -375,7 +376,8 @@ class Participant(models.Model):
     """Someone the request is shared with (the requester too), with their own notify flag."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations")
+    # PROTECT: who a request was shared with is part of its history.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations")
     notify = models.BooleanField(default=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -443,8 +445,9 @@ class Activity(models.Model):
         INTERNAL = "internal", _("Internal")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
+    # PROTECT: deleting a person must not blank out who did what (None is the system).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
@@ -474,7 +477,8 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """A file uploaded first (staged, owned by its uploader), then claimed by a ticket or comment."""
 
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # PROTECT: deleting the uploader must not delete the files of the requests they wrote on.
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to=attachment_path, max_length=255)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
