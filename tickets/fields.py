@@ -5,8 +5,10 @@ Every stored value names the RequestField it was given in (`"field": <id>`), and
 through that field, whatever the ticket's request type is now: a value whose field is unknown,
 or sensitive, is treated as sensitive and never shown."""
 
+import json
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import get_language
@@ -135,6 +137,27 @@ def _log(*, ticket_ids: list[int], field: RequestField, actor: User | None, to: 
     )
 
 
+def _write_field_values(tickets: list[Ticket]) -> None:
+    """Store these tickets' field_values in one statement. On PostgreSQL an UPDATE … FROM VALUES:
+    bulk_update's CASE over hundreds of rows costs more in Python than the move itself."""
+    if not tickets:
+        return
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, ["field_values"])
+        return
+    from psycopg2.extras import execute_values
+
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"UPDATE {table} AS t SET field_values = v.field_values::jsonb FROM (VALUES %s) AS v(id, field_values) "
+            "WHERE t.id = v.id",
+            [(t.pk, json.dumps(t.field_values)) for t in tickets],
+            page_size=len(tickets),
+        )
+
+
 def _move_to_sensitive(*, field: RequestField, actor: User | None, batch_size: int) -> int:
     moved, last = 0, 0
     while True:
@@ -154,7 +177,7 @@ def _move_to_sensitive(*, field: RequestField, actor: User | None, batch_size: i
             item = ticket.field_values.pop(field.key)
             values.append(_sensitive_value(ticket_id=ticket.pk, field=field, key=field.key, item=item))
         SensitiveValue.objects.bulk_create(values)
-        Ticket.objects.bulk_update(batch, ["field_values"])
+        _write_field_values(batch)
         _log(ticket_ids=[t.pk for t in batch], field=field, actor=actor, to=SENSITIVE)
         moved += len(batch)
 
@@ -193,7 +216,7 @@ def _move_to_public(*, field: RequestField, actor: User | None, batch_size: int)
             ticket.field_values[field.key] = item
             changed[ticket.pk] = ticket
             done.append(value.pk)
-        Ticket.objects.bulk_update(list(changed.values()), ["field_values"])
+        _write_field_values(list(changed.values()))
         SensitiveValue.objects.filter(pk__in=done).delete()
         _log(ticket_ids=list(changed), field=field, actor=actor, to=PUBLIC)
         moved += len(done)
