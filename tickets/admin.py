@@ -101,8 +101,23 @@ class RequestTypeGroupAdmin(admin.ModelAdmin):
     list_filter = ["desk"]
 
 
+class RequestFieldForm(forms.ModelForm):
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        if self.instance.pk and key != self.instance.key:
+            # Stored values sit under their field's key: a new key would strand them.
+            raise forms.ValidationError(
+                _(
+                    "A field's key never changes: requests keep their values under it. "
+                    "Archive this field and add a new one."
+                )
+            )
+        return key
+
+
 class RequestFieldInline(admin.StackedInline):
     model = RequestField
+    form = RequestFieldForm
     extra = 0
     fields = [
         ("key", "kind", "position"),

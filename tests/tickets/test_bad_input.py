@@ -4,12 +4,21 @@
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from tickets.forms import parse_id, parse_reference, safe_next_url
 from tickets.models import Activity, RequestType, Ticket
 from tickets.services import ticket_submit
 from tickets.values import SubmittedValues
 from tickets.work_items import work_item_create
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """Requests here switch people to Spanish; the test client leaves the last request's
+    language active in this thread, so put English back for the tests that follow."""
+    yield
+    translation.activate("en")
 
 
 @pytest.mark.parametrize(

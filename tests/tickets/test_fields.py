@@ -298,3 +298,22 @@ def test_a_submission_racing_a_marking_files_its_value_on_the_sensitive_side(cus
     ticket = result["ticket"]
     assert ticket.field_values == {}
     assert SensitiveValue.objects.get(ticket=ticket).value == "ios"
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_to_change_a_fields_key(client, superuser, customer, catalogue):
+    from tests.tickets.admin_forms import admin_form_data, inline_prefix
+
+    phone = field("mobile-sign-in", "phone_type")
+    ticket = submit(customer, fields={"phone_type": "ios"})
+    client.force_login(superuser)
+    url = reverse("admin:tickets_requesttype_change", args=[phone.request_type_id])
+    page = client.get(url)
+    data = admin_form_data(page)
+    data[f"{inline_prefix(page, RequestField, pk=phone.pk)}-key"] = "device"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "key never changes" in response.content.decode()
+    phone.refresh_from_db()
+    assert phone.key == "phone_type"
+    assert rows(ticket) == {"phone_type": ("Phone type", "iPhone or iPad")}

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.forms import BaseForm
 from django.test import Client
 from django.urls import get_resolver, reverse
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.serializers import Serializer
@@ -231,6 +232,14 @@ def _send(world: World, *, who: str, url: str, method: str, data: dict, files: d
     else:
         response = client.post(url, {**data, **(files or {})})  # multipart
     assert response.status_code < 500, (method, url, who, response.status_code)
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """Requests here switch people to Spanish; the test client leaves the last request's
+    language active in this thread, so put English back for the tests that follow."""
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture
