@@ -298,6 +298,12 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Files uploaded ahead of a form that is never sent are removed after this many hours.
 ATTACHMENT_STAGING_HOURS = env.int("ATTACHMENT_STAGING_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The size limit is enforced while the upload streams in, before the file is kept anywhere.
+FILE_UPLOAD_HANDLERS = [
+    "helpdesk.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tickets.attachments import attachment_stage, validate_upload
+from tickets.attachments import attachment_stage
 from tickets.models import Attachment
 from tickets.selectors import attachment_get_visible
 
@@ -21,10 +21,9 @@ def attachment_upload(request):
     if upload is None:
         return JsonResponse({"error": _("Choose a file to upload.")}, status=400)
     try:
-        upload.detected_content_type = validate_upload(upload)
+        attachment = attachment_stage(uploaded_by=request.user, upload=upload)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
-    attachment = attachment_stage(uploaded_by=request.user, upload=upload)
     return JsonResponse(
         {
             "id": attachment.pk,

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +21,7 @@ from tickets.forms import (
     ShareForm,
     TransitionForm,
     UnshareForm,
+    safe_next_url,
 )
 from tickets.models import Ticket
 from tickets.pagination import page_of
@@ -174,12 +174,7 @@ def profile(request):
 def set_language(request):
     """Switch English / Español; remembered on the user when signed in, in a cookie otherwise."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = redirect(next_url)
+    response = redirect(safe_next_url(request.POST.get("next"), request=request, default="/"))
     if language not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:

@@ -130,3 +130,95 @@ def test_a_full_tier_one_session_never_carries_the_canary(client, catalogue, cus
     assert sorted((r.actor.pk, r.new_value, r.visibility) for r in reveals) == sorted(
         [(tier2.pk, f, "internal") for f in fields] * 2
     )
+
+
+LATE_CANARY = "Late-Canary-44017"  # a provider ID, given before its field was marked sensitive
+ORPHAN_CANARY = "Orphan-Canary-55128"  # an organisation name: the new type has no such field
+
+
+def _admin_mark_sensitive(client, field):
+    from tests.tickets.admin_forms import admin_form_data, inline_prefix
+    from tickets.models import RequestField
+
+    url = reverse("admin:tickets_requesttype_change", args=[field.request_type_id])
+    page = client.get(url)
+    data = admin_form_data(page)
+    data[f"{inline_prefix(page, RequestField, pk=field.pk)}-sensitive"] = "on"
+    assert client.post(url, data).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_field_marked_sensitive_later_then_a_type_change_leaks_on_no_door(
+    client, catalogue, customer, tier1, tier2, superuser, smtp
+):
+    from tickets.models import RequestField, RequestType, SensitiveValue
+
+    client.force_login(customer)
+    response = client.post(
+        reverse("portal:request_create", args=["child-care-provider", "new-provider-sso"]),
+        {
+            "summary": "SSO for our new centre",
+            "description": "We were approved last week.",
+            "provider_id": LATE_CANARY,
+            "organisation_name": ORPHAN_CANARY,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get()
+    ref = ticket.reference
+
+    # An admin marks both fields sensitive after the request exists.
+    client.force_login(superuser)
+    for key in ("provider_id", "organisation_name"):
+        _admin_mark_sensitive(client, RequestField.objects.get(request_type=ticket.request_type, key=key))
+    # Tier I files it under a type with its own (not sensitive) provider_id and no organisation name.
+    client.force_login(tier1)
+    other_type = RequestType.objects.get(desk__key="CCP", key="new-employee-access")
+    version = Ticket.objects.get().version
+    response = client.post(
+        reverse("agent:ticket_type", args=[ref]), {"request_type": other_type.pk, "version": version}
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get().request_type == other_type
+
+    seen: list[tuple[str, bytes]] = []
+    _collect(client, seen, "get", reverse("agent:ticket_detail", args=[ref]))
+    _collect(client, seen, "get", f"{API}/requests/{ref}/")
+    _collect(client, seen, "get", f"{API}/requests/{ref}/activities/")
+    for key in AGENT_QUEUES:
+        _collect(client, seen, "get", reverse("agent:queue", args=[key]))
+        _collect(client, seen, "get", reverse("agent:queue_export", args=[key]))
+        _collect(client, seen, "get", f"{API}/queues/{key}/")
+    for query in (ref, "SSO", LATE_CANARY, ORPHAN_CANARY):
+        _collect(client, seen, "get", f"{API}/search/", {"q": query})
+    for query in (LATE_CANARY, ORPHAN_CANARY):  # pages echo the query: look for the request
+        for url in (reverse("agent:search"), reverse("portal:search")):
+            assert ref not in client.get(url, {"q": query}).content.decode()
+    _collect(client, seen, "post", reverse("agent:ticket_reveal", args=[ref]), {}, ok=(403,))
+
+    client.force_login(customer)
+    _collect(client, seen, "get", reverse("portal:request_detail", args=[ref]))
+    _collect(client, seen, "get", reverse("portal:request_list"))
+    _collect(client, seen, "get", f"{API}/requests/{ref}/")
+    _collect(client, seen, "get", f"{API}/requests/")
+    _collect(client, seen, "get", reverse("portal:search"), {"q": "SSO"})
+
+    client.force_login(superuser)
+    _collect(client, seen, "get", reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    _collect(client, seen, "get", reverse("admin:tickets_ticket_changelist"), {"q": ref})
+    _collect(client, seen, "get", reverse("admin:tickets_sensitivevalue_changelist"))
+    for value in SensitiveValue.objects.filter(ticket=ticket):
+        _collect(client, seen, "get", reverse("admin:tickets_sensitivevalue_change", args=[value.pk]))
+    for activity in ticket.activities.all():
+        _collect(client, seen, "get", reverse("admin:tickets_activity_change", args=[activity.pk]))
+
+    seen += [(f"mail to {m['To']}: {m['Subject']}", m.as_bytes()) for m in smtp.messages]
+    leaks = [where for where, blob in seen if LATE_CANARY.encode() in blob or ORPHAN_CANARY.encode() in blob]
+    assert not leaks, leaks
+
+    # Tier II sees both on the explicit, audited reveal.
+    client.force_login(tier2)
+    page = client.post(reverse("agent:ticket_reveal", args=[ref])).content
+    assert LATE_CANARY.encode() in page and ORPHAN_CANARY.encode() in page
+    revealed = client.post(f"{API}/requests/{ref}/reveal/", content_type="application/json").json()
+    assert {LATE_CANARY, ORPHAN_CANARY} <= {item["value"] for item in revealed}

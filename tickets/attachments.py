@@ -64,8 +64,9 @@ def sniff_content_type(head: bytes) -> str | None:
 
 
 def validate_upload(upload) -> str:
-    """Check one uploaded file; returns the content type to store, or raises ValidationError."""
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+    """Check one uploaded file; returns the content type to store, or raises ValidationError.
+    A file the upload handler stopped keeping at the limit (helpdesk/uploads.py) is too large."""
+    if getattr(upload, "too_large", False) or upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
             _("“%(name)s” is %(size)s; files may be at most %(limit)s.")
             % {
@@ -93,13 +94,15 @@ def validate_upload(upload) -> str:
     return _OFFICE.get(extension, "text/csv" if extension == ".csv" else detected)
 
 
-def attachment_stage(*, uploaded_by, upload):
-    """Store a checked upload, owned by its uploader and not yet part of any request."""
+def attachment_stage(*, uploaded_by, upload) -> Attachment:
+    """Check an upload and store it, owned by its uploader and not yet part of any request.
+    Raises ValidationError (nothing stored) for a file the checks refuse: no caller can skip them."""
+    content_type = validate_upload(upload)
     return Attachment.objects.create(
         uploaded_by=uploaded_by,
         file=upload,
         original_name=upload.name[:255],
-        content_type=getattr(upload, "detected_content_type", "") or "application/octet-stream",
+        content_type=content_type,
         size=upload.size,
     )
 

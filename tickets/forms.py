@@ -1,8 +1,11 @@
 """One form definition per request type, built from its fields; portal, agent pages and API use it."""
 
+import unicodedata
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -20,12 +23,44 @@ from .models import (
     ServiceDesk,
     WorkItem,
 )
-from .selectors import eligible_organizations, eligible_sites
+from .selectors import REFERENCE_PATTERN, eligible_organizations, eligible_sites
 from .values import SubmittedValues
 from .workflow import Status
 
 SUMMARY_MAX = 255
 TEXT_MAX = 32000
+# The largest id a PostgreSQL bigint holds: anything longer is not an id of ours.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw) -> int | None:
+    """A row id from user input ("12"), or None for anything that is not one ("abc", "-1",
+    "1.5", "", a 30-digit number): look rows up with this, never with the raw string."""
+    text = str(raw if raw is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def parse_reference(raw) -> str | None:
+    """A request reference from user input ("csd-12 " -> "CSD-12"), or None for anything else."""
+    match = REFERENCE_PATTERN.match(str(raw if raw is not None else ""))
+    return f"{match.group(1).upper()}-{int(match.group(2))}" if match else None
+
+
+def safe_next_url(raw, *, request, default: str) -> str:
+    """Where to go back to after a form, from user input: a path on this site ("/agent/"), or
+    `default` for anything else (another host, a view name, a control character)."""
+    target = str(raw or "")
+    hosts = {request.get_host()}
+    if (
+        target.startswith("/")
+        and not any(unicodedata.category(char).startswith("C") for char in target)
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=hosts, require_https=request.is_secure())
+    ):
+        return target
+    return default
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -45,7 +80,7 @@ class MultipleFileField(forms.FileField):
         for upload in uploads:
             try:
                 upload = super().clean(upload, initial)
-                upload.detected_content_type = validate_upload(upload)
+                validate_upload(upload)
                 cleaned.append(upload)
             except forms.ValidationError as error:
                 errors.extend(error.error_list)
@@ -56,7 +91,7 @@ class MultipleFileField(forms.FileField):
 
 def staged_attachments(*, user: User, ids) -> list[Attachment]:
     """The user's own uploaded-but-unclaimed files among these ids (others' are ignored)."""
-    wanted = [int(i) for i in ids if str(i).isdecimal() and len(str(i)) <= 12][:50]
+    wanted = [i for i in map(parse_id, ids) if i is not None][:50]
     if not wanted:
         return []
     return list(Attachment.objects.filter(pk__in=wanted, uploaded_by=user, ticket__isnull=True).order_by("pk"))

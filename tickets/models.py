@@ -226,7 +226,8 @@ class RequestField(Localized):
         CHOICE = "choice", _("Choice")
         FILE = "file", _("File(s)")
 
-    request_type = models.ForeignKey(RequestType, on_delete=models.CASCADE, related_name="fields")
+    # PROTECT: stored values point at their field by id, so a field outlives its type's deletion.
+    request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="fields")
     key = models.SlugField(max_length=64)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SHORT_TEXT)
     name = models.CharField(_("label"), max_length=160)
@@ -234,6 +235,8 @@ class RequestField(Localized):
     help_text = models.TextField(blank=True)
     help_text_es = models.TextField(blank=True)
     required = models.BooleanField(default=False)
+    # Changed only through tickets.fields.request_field_set_sensitive, which moves the stored
+    # values to the matching store in the same transaction.
     sensitive = models.BooleanField(
         default=False, help_text=_("Personal data: hidden from Tier I, stored apart, every view audited.")
     )
@@ -292,18 +295,21 @@ class Ticket(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
-    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
     summary = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    # Non-sensitive field values keyed by field key: {"key": {"label": "...", "value": ...}}.
-    # Sensitive values live in SensitiveValue, which only the reveal service reads.
+    # Non-sensitive field values keyed by field key: {"key": {"field": <RequestField id>, "label":
+    # "...", "value": ..., ["display": "..."]}} (tickets/fields.py). Values are read through the
+    # field they were given in, whatever the ticket's type is now. Sensitive values live in
+    # SensitiveValue, which only the reveal service reads.
     field_values = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.WAITING_FOR_SUPPORT)
     tier = models.PositiveSmallIntegerField(choices=Team.Tier.choices, default=Team.Tier.TIER_1)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    # PROTECT: deleting an agent would unassign their requests with no Activity row.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_tickets"
     )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     escalation_requested = models.BooleanField(default=False)
@@ -370,7 +376,8 @@ class Participant(models.Model):
     """Someone the request is shared with (the requester too), with their own notify flag."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations")
+    # PROTECT: who a request was shared with is part of its history.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations")
     notify = models.BooleanField(default=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -387,12 +394,18 @@ class Participant(models.Model):
 
 
 class SensitiveValue(models.Model):
-    """A value of a field marked sensitive; read only by the reveal service."""
+    """A value of a field marked sensitive; read only by the reveal service. `field` is the field
+    it was given in (None for a value whose field was unknown when it was moved here: it stays
+    sensitive for good); `display` keeps a choice's label so unmarking restores the value whole."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sensitive_values")
+    field = models.ForeignKey(
+        RequestField, on_delete=models.PROTECT, null=True, blank=True, related_name="sensitive_values"
+    )
     field_key = models.SlugField(max_length=64)
     label = models.CharField(max_length=160)
     value = models.TextField()
+    display = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "field_key"], name="sensitive_unique")]
@@ -425,14 +438,16 @@ class Activity(models.Model):
         WORK_ITEM = "work_item", _("Work item")
         SLA = "sla", _("SLA")
         REMINDER = "reminder", _("Reminder sent")
+        FIELD_SENSITIVITY = "field_sensitivity", _("Field sensitivity changed")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public")
         INTERNAL = "internal", _("Internal")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
+    # PROTECT: deleting a person must not blank out who did what (None is the system).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
@@ -462,7 +477,8 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """A file uploaded first (staged, owned by its uploader), then claimed by a ticket or comment."""
 
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # PROTECT: deleting the uploader must not delete the files of the requests they wrote on.
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to=attachment_path, max_length=255)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)

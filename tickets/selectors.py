@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext_lazy
 from accounts.identity import InvalidEmail, email_canonical
 from accounts.models import Membership, Organization, Site, User
 
+from .fields import field_rows, fields_of_values
 from .models import (
     RequestField,
     RequestType,
@@ -346,7 +347,7 @@ def queue_export_rows(*, queue, user: User, desk: ServiceDesk | None = None, chu
 
     language = get_language() or "en"
     limit = settings.QUEUE_EXPORT_MAX_ROWS
-    fields_by_type: dict[int, dict] = {}
+    fields_by_id: dict[int, RequestField] = {}
     with translation.override(language):
         yield [str(label) for label in EXPORT_HEADER]
     last_id, written = 0, 0
@@ -355,12 +356,10 @@ def queue_export_rows(*, queue, user: User, desk: ServiceDesk | None = None, chu
         tickets = list(base.filter(id__gt=last_id).order_by("id")[: min(chunk, limit - written)])
         if not tickets:
             return
-        missing = {t.request_type_id for t in tickets} - fields_by_type.keys()
-        for field in RequestField.objects.filter(request_type_id__in=missing):
-            fields_by_type.setdefault(field.request_type_id, {})[field.key] = field
+        fields_by_id.update(fields_of_values(t.field_values for t in tickets))
         with translation.override(language):
             for t in tickets:
-                rows = ticket_field_rows_keyed(ticket=t, fields=fields_by_type.get(t.request_type_id, {}))
+                rows = ticket_field_rows_keyed(ticket=t, fields=fields_by_id)
                 details = "; ".join(f"{row['label']}: {row['value']}" for row in rows)
                 row = [
                     t.reference, t.desk.key, t.request_type.display_name, t.summary, t.get_status_display(),
@@ -419,25 +418,13 @@ def ticket_colleagues(*, ticket: Ticket, actor: User | None = None) -> QuerySet[
     return people.exclude(pk=actor.pk) if actor is not None else people
 
 
-def ticket_field_rows_keyed(*, ticket: Ticket, fields: dict | None = None) -> list[dict]:
-    """The non-sensitive field values as {key, label, value} in the reader's language; a field
-    that has since been removed keeps the label it had when the request was sent, and one marked
-    sensitive since is left out. `fields` (key -> RequestField) saves the query for lists."""
+def ticket_field_rows_keyed(*, ticket: Ticket, fields: dict[int, RequestField] | None = None) -> list[dict]:
+    """The non-sensitive field values as {key, label, value} in the reader's language, each read
+    through the field it was given in (tickets/fields.py): a value of a sensitive or unknown field
+    is never shown. `fields` (id -> RequestField) saves the query for lists."""
     if fields is None:
-        fields = {f.key: f for f in RequestField.objects.filter(request_type_id=ticket.request_type_id)}
-    language_key = "label_es" if (get_language() or "en").startswith("es") else "label"
-    rows = []
-    for key, item in (ticket.field_values or {}).items():
-        field = fields.get(key)
-        if field is not None and field.sensitive:
-            continue
-        value = item.get("display", item.get("value"))
-        if field is not None and field.kind == RequestField.Kind.CHOICE:
-            labels = {c["value"]: c.get(language_key) or c.get("label") for c in field.choices}
-            value = labels.get(item.get("value"), value)
-        label = field.display_name if field is not None else item.get("label", key)
-        rows.append({"key": key, "label": label, "value": value})
-    return rows
+        fields = fields_of_values([ticket.field_values])
+    return field_rows(field_values=ticket.field_values, fields_by_id=fields)
 
 
 def ticket_field_rows(*, ticket: Ticket) -> list[tuple[str, str]]:

@@ -13,12 +13,12 @@ from . import sla, workflow
 from .attachments import attachment_stage
 from .emails import ticket_email, ticket_email_participants
 from .errors import StaleVersion, TicketError, TransitionNotAllowed
+from .fields import field_values_split, request_fields_for_submit, sensitive_values_create
 from .models import (
     Activity,
     Attachment,
     Participant,
     Priority,
-    RequestField,
     RequestType,
     SensitiveValue,
     ServiceDesk,
@@ -73,26 +73,15 @@ def ticket_submit(
         key: [i if isinstance(i, Attachment) else attachment_stage(uploaded_by=uploader, upload=i) for i in items]
         for key, items in values.files.items()
     }
+    fields = request_fields_for_submit(request_type=request_type)
     number = desk_allocate_number(desk=desk)
     needs_approval = request_type.needs_approval and not _requester_vouches(
         requester=requester, organization=organization
     )
     team = request_type.default_team
     now = timezone.now()
-    fields = {f.key: f for f in request_type.fields.filter(archived=False)}
     calendar = sla.calendar_for_desk(desk.pk)
-    public_values, sensitive_values = {}, []
-    for key, value in values.fields.items():
-        field = fields[key]
-        if value in (None, "", []):
-            continue
-        if field.sensitive:
-            sensitive_values.append((field, value))
-        else:
-            public_values[key] = {"label": field.name, "value": value}
-            if field.kind == RequestField.Kind.CHOICE:
-                labels = {c["value"]: c.get("label", c["value"]) for c in field.choices}
-                public_values[key]["display"] = labels.get(value, value)
+    public_values, sensitive_values = field_values_split(fields=fields, values=values.fields)
 
     ticket = Ticket.objects.create(
         desk=desk,
@@ -113,10 +102,7 @@ def ticket_submit(
         first_response_due_at=sla.due_at(now, request_type.sla_first_response_minutes, calendar=calendar),
         resolution_due_at=sla.due_at(now, request_type.sla_resolution_minutes, calendar=calendar),
     )
-    SensitiveValue.objects.bulk_create(
-        SensitiveValue(ticket=ticket, field_key=field.key, label=field.name, value=str(value))
-        for field, value in sensitive_values
-    )
+    sensitive_values_create(ticket=ticket, values=sensitive_values)
     Participant.objects.create(ticket=ticket, user=requester, added_by=created_by or requester)
     activity = Activity.objects.create(
         ticket=ticket,
@@ -555,7 +541,9 @@ def ticket_link_related(*, ticket: Ticket, other: Ticket, actor: User) -> None:
 def ticket_change_type(
     *, ticket: Ticket, actor: User, request_type: RequestType, expected_version: int | None = None
 ) -> Ticket:
-    """File a request under another type of the same desk; its field values stay as they were."""
+    """File a request under another type of the same desk. Its field values stay as they were,
+    each still read through the field it was given in (tickets/fields.py), so a type change never
+    shows a value of a sensitive field."""
     if request_type.desk_id != ticket.desk_id:
         raise TicketError(_("Choose a request type of the same desk."))
     ticket, _changed = _agent_change(

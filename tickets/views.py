@@ -10,7 +10,6 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +28,9 @@ from .forms import (
     TransitionForm,
     UnshareForm,
     WorkItemLinkForm,
+    parse_id,
+    parse_reference,
+    safe_next_url,
 )
 from .models import RequestType, Ticket, WorkItem
 from .participants import participant_removable_by, participant_remove
@@ -232,13 +234,13 @@ def bulk(request):
         messages.success(request, _("%(count)d request(s) updated.") % {"count": done})
     if refused:
         messages.error(request, _("Not possible for: %(refs)s") % {"refs": ", ".join(refused[:20])})
-    next_url = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("agent:home")
-    return redirect(next_url)
+    return redirect(safe_next_url(request.POST.get("next"), request=request, default=reverse("agent:home")))
 
 
 def _agent_ticket(request, reference) -> Ticket:
+    reference = parse_reference(reference)  # ticked boxes and typed references are user input
+    if reference is None:
+        raise Http404
     try:
         ticket = ticket_get_visible(user=request.user, reference=reference)
     except Ticket.DoesNotExist:
@@ -519,7 +521,8 @@ def ticket_create_on_behalf(request):
     types = RequestType.objects.filter(is_active=True, desk__in=agent_desks(user=request.user)).select_related(
         "desk", "group"
     )
-    request_type = types.filter(pk=request.GET.get("type") or 0).first()
+    type_id = parse_id(request.GET.get("type"))
+    request_type = types.filter(pk=type_id).first() if type_id else None
     if request_type is None:
         return render(
             request,

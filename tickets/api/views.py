@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from accounts.identity import InvalidEmail, email_canonical, user_by_email
 from tickets import workflow
-from tickets.attachments import attachment_stage, validate_upload
+from tickets.attachments import attachment_stage
 from tickets.forms import RequestForm, staged_attachments
 from tickets.models import Ticket
 from tickets.pagination import page_of
@@ -433,10 +433,9 @@ def attachment_upload(request):
     data = _valid(s.AttachmentIn, request)
     upload = data["file"]
     try:
-        upload.detected_content_type = validate_upload(upload)
+        attachment = attachment_stage(uploaded_by=request.user, upload=upload)
     except DjangoValidationError as error:
         raise ValidationError({"file": error.messages}) from None
-    attachment = attachment_stage(uploaded_by=request.user, upload=upload)
     return Response(s.AttachmentOut(attachment, context={"request": request}).data, status=201)
 
 

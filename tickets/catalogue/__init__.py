@@ -2,7 +2,8 @@
 
 The same format is used for the demo data and for an admin's export and import. Importing is
 idempotent: rows are matched by their keys and updated in place; nothing is deleted (fields
-missing from the file are archived, so old requests stay readable).
+missing from the file are archived, so old requests stay readable). A field whose `sensitive`
+flag changes goes through tickets.fields.request_field_set_sensitive, which moves its stored values.
 """
 
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from accounts.models import User
+
+from ..fields import request_field_set_sensitive
 from ..models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, Team
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.yaml")
@@ -35,8 +39,9 @@ def catalogue_load_file(path: Path) -> dict:
 
 
 @transaction.atomic
-def catalogue_import(*, data: dict) -> dict:
-    """Create or update every desk in the catalogue; returns counts of what it touched."""
+def catalogue_import(*, data: dict, actor: User | None = None) -> dict:
+    """Create or update every desk in the catalogue; returns counts of what it touched. `actor`
+    is who the activity rows of a sensitivity change name (None: the system)."""
     counts = {"desks": 0, "teams": 0, "groups": 0, "types": 0, "fields": 0}
     for desk_position, desk_data in enumerate(data.get("desks", [])):
         desk, _ = ServiceDesk.objects.update_or_create(
@@ -82,11 +87,12 @@ def catalogue_import(*, data: dict) -> dict:
                     teams=teams,
                     tier_teams=tier_teams,
                     counts=counts,
+                    actor=actor,
                 )
     return counts
 
 
-def _import_type(*, desk, group, data, position, teams, tier_teams, counts) -> None:
+def _import_type(*, desk, group, data, position, teams, tier_teams, counts, actor) -> None:
     sla = data.get("sla") or {}
     default_team = teams[data["team"]] if data.get("team") else tier_teams[1]
     escalation_team = teams[data["escalation_team"]] if data.get("escalation_team") else tier_teams.get(2)
@@ -115,23 +121,27 @@ def _import_type(*, desk, group, data, position, teams, tier_teams, counts) -> N
             raise CatalogueError(f"{desk.key}/{request_type.key}/{field_data['key']}: unknown kind {kind}")
         if kind == RequestField.Kind.FILE and field_data.get("sensitive"):
             raise CatalogueError(f"{desk.key}/{request_type.key}/{field_data['key']}: {SENSITIVE_FILE_REFUSED}")
-        RequestField.objects.update_or_create(
+        defaults = {
+            "kind": kind,
+            "name": field_data["name"],
+            "name_es": field_data.get("name_es", ""),
+            "help_text": field_data.get("help_text", ""),
+            "help_text_es": field_data.get("help_text_es", ""),
+            "required": field_data.get("required", False),
+            "choices": field_data.get("choices", []),
+            "validation": field_data.get("validation", {}),
+            "position": field_data.get("position", field_position),
+            "archived": False,
+        }
+        sensitive = bool(field_data.get("sensitive", False))
+        field, created = RequestField.objects.update_or_create(
             request_type=request_type,
             key=field_data["key"],
-            defaults={
-                "kind": kind,
-                "name": field_data["name"],
-                "name_es": field_data.get("name_es", ""),
-                "help_text": field_data.get("help_text", ""),
-                "help_text_es": field_data.get("help_text_es", ""),
-                "required": field_data.get("required", False),
-                "sensitive": field_data.get("sensitive", False),
-                "choices": field_data.get("choices", []),
-                "validation": field_data.get("validation", {}),
-                "position": field_data.get("position", field_position),
-                "archived": False,
-            },
+            defaults=defaults,
+            create_defaults={**defaults, "sensitive": sensitive},
         )
+        if not created and field.sensitive != sensitive:
+            request_field_set_sensitive(field=field, sensitive=sensitive, actor=actor)
         keys.append(field_data["key"])
         counts["fields"] += 1
     if RequestField.SUMMARY not in keys:

@@ -29,6 +29,6 @@ def remove_implicit_participants(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0007_sla_calendars")]
+    dependencies = [("tickets", "0010_history_is_protected")]
 
     operations = [migrations.RunPython(remove_implicit_participants, migrations.RunPython.noop)]
