@@ -54,6 +54,7 @@ def test_production_settings_pass_the_deploy_check():
     env.update(
         SECRET_KEY="x7#kq2!vL9p@Wm4zR8&tN1cY6bH3jF5dS0gA-prod-like-key-for-the-check",
         ALLOWED_HOSTS="helpdesk.example.com",
+        SITE_URL="https://helpdesk.example.com",
         DJANGO_SETTINGS_MODULE="helpdesk.settings",
     )
     result = subprocess.run(
