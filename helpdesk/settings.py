@@ -229,6 +229,10 @@ MAILIN_BATCH_SIZE = env.int("MAILIN_BATCH_SIZE", default=25)
 MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=40 * 1024 * 1024)
 MAILIN_IMAP_TIMEOUT_SECONDS = env.float("MAILIN_IMAP_TIMEOUT_SECONDS", default=30.0)
 MAILIN_INVITE_INTERVAL_HOURS = env.int("MAILIN_INVITE_INTERVAL_HOURS", default=24)
+# The authserv-id(s) of the mail server that receives the desks' mail (its Authentication-Results
+# headers are believed, others ignored). Unset: no sender is verified, and mail from agents, which
+# would speak for the help desk, is held for an admin (mailin.authentication).
+MAILIN_AUTHSERV_IDS = env.str("MAILIN_AUTHSERV_IDS", default="")
 
 # --- E-mail --------------------------------------------------------------------------------
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
