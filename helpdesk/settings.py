@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "helpdesk.admin_site.HelpdeskAdminConfig",  # django.contrib.admin with filters limited to the offered ones
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -301,6 +301,8 @@ STORAGES = {
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Files uploaded ahead of a form that is never sent are removed after this many hours.
 ATTACHMENT_STAGING_HOURS = env.int("ATTACHMENT_STAGING_HOURS", default=24)
+# Files one person may have uploaded ahead of forms not sent yet (the sweep removes them later).
+ATTACHMENT_STAGED_MAX_FILES = env.int("ATTACHMENT_STAGED_MAX_FILES", default=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The size limit is enforced while the upload streams in, before the file is kept anywhere.
 FILE_UPLOAD_HANDLERS = [
@@ -383,6 +385,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="helpdesk-demo")
 
 # Lifecycle clocks (days)
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=14)
+# Requests one person may have waiting for approval at once (each mails the vouching roles).
+APPROVAL_PENDING_MAX_PER_REQUESTER = env.int("APPROVAL_PENDING_MAX_PER_REQUESTER", default=3)
 AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
 WAITING_FOR_CUSTOMER_REMINDER_DAYS = env.int("WAITING_FOR_CUSTOMER_REMINDER_DAYS", default=3)
 WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS = env.int("WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS", default=7)
