@@ -330,6 +330,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 ACCOUNT_CLAIM_LINK_DAYS = env.int("ACCOUNT_CLAIM_LINK_DAYS", default=7)
 # Rate limits, "count/seconds"; they fail open when the cache is unreachable.
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+# After the cache (Redis) fails, limits and presence skip it for this long, failing open at once.
+RESILIENCE_CACHE_PAUSE_SECONDS = env.float("RESILIENCE_CACHE_PAUSE_SECONDS", default=5.0)
 # Failed sign-ins per account and per client address (an office shares one: above 30 colleagues
 # each mistyping once, below 60 accounts sprayed); successes never count (accounts.ratelimit).
 RATELIMIT_SIGNIN_ACCOUNT = env.str("RATELIMIT_SIGNIN_ACCOUNT", default="10/900")
