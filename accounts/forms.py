@@ -1,6 +1,6 @@
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -116,3 +116,19 @@ class ProfileForm(forms.ModelForm):
         wanted = set(self.cleaned_data["emails"])
         self.instance.muted_notifications = kept + sorted(self.offered - wanted)
         return super().save(commit=commit)
+
+
+class SignInCheckedPasswordChangeForm(PasswordChangeForm):
+    """Changing one's password: the old one is checked through authenticate(), so the sign-in
+    limit (accounts.backends) counts and stops guesses here too (someone holding a stolen session
+    must not be able to try passwords without limit)."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if authenticate(self.request, username=self.user.email, password=old_password) is None:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password

@@ -31,6 +31,10 @@ def email_canonical(address: str) -> str:
     if not local.isascii():
         # Django's validator would let look-alikes of ASCII letters through here (see above).
         raise InvalidEmail("the part before the @ must be plain ASCII")
+    if '"' in local or "\\" in local:
+        # A quoted local part ("carla"@x) names the same mailbox as carla@x for most servers, but
+        # would be a second account here: nobody needs one to reach a help desk.
+        raise InvalidEmail("quoted addresses are not accepted")
     if domain.endswith("."):
         domain = domain[:-1]
     domain = "".join(c.lower() if c.isascii() else c for c in domain)

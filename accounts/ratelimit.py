@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from .identity import InvalidEmail, email_canonical
+from .resilience import cache_failed, cache_usable
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +72,13 @@ def ratelimit_hit(*, scope: str, key: str, rate: str) -> bool:
     limit, period = _rate(rate)
     window = int(time.time() // period)
     cache_key = f"{_cache_key(scope, key)}:{window}"
+    if not cache_usable():
+        return False
     try:
         cache.add(cache_key, 0, timeout=period + 1)
         count = cache.incr(cache_key)
     except Exception:  # noqa: BLE001 - fail open on any cache trouble
-        logger.warning("rate limit cache unavailable; failing open", exc_info=True)
+        cache_failed("rate limit")
         return False
     return count > limit
 
@@ -148,10 +151,12 @@ def signin_blocked(*, account: str, ip: str) -> int:
     if not settings.RATELIMIT_ENABLED:
         return 0
     buckets = _signin_buckets(account=account, ip=ip)
+    if not cache_usable():
+        return 0
     try:
         counts = cache.get_many([key for key, _limit, _period in buckets])
     except Exception:  # noqa: BLE001 - fail open on any cache trouble
-        logger.warning("sign-in limit cache unavailable; failing open", exc_info=True)
+        cache_failed("sign-in limit")
         return 0
     over = [period for key, limit, period in buckets if int(counts.get(key) or 0) >= limit]
     return max(over, default=0)
@@ -162,6 +167,8 @@ def signin_failed(*, account: str, ip: str) -> None:
     if not settings.RATELIMIT_ENABLED:
         return
     for key, _limit, period in _signin_buckets(account=account, ip=ip):
+        if not cache_usable():
+            return
         try:
             # The window starts at the first failure; incr keeps the key's expiry.
             cache.add(key, 0, timeout=period)
@@ -170,14 +177,14 @@ def signin_failed(*, account: str, ip: str) -> None:
             except ValueError:  # expired between add and incr
                 cache.set(key, 1, timeout=period)
         except Exception:  # noqa: BLE001 - fail open on any cache trouble
-            logger.warning("sign-in limit cache unavailable; failing open", exc_info=True)
+            cache_failed("sign-in limit")
 
 
 def signin_reset(*, account: str) -> None:
     """Forget an account's failures (a success, or a password set through a mailed link)."""
-    if not account:
+    if not account or not cache_usable():
         return
     try:
         cache.delete(_cache_key("signin-account", account))
     except Exception:  # noqa: BLE001 - fail open on any cache trouble
-        logger.warning("sign-in limit cache unavailable; failing open", exc_info=True)
+        cache_failed("sign-in limit")

@@ -93,6 +93,7 @@ def account_claim_url(*, user: User) -> str:
 def _set_password_mail(*, user: User, url: str, hours: int) -> None:
     notification_create(
         kind="account_set_password",
+        confidential=True,  # the link signs them in
         to_email=user.email,
         language=user.language,
         template="account_set_password",
@@ -118,6 +119,7 @@ def password_reset_send(*, email: str) -> None:
         return
     notification_create(
         kind="password_reset",
+        confidential=True,  # the link signs them in
         to_email=user.email,
         language=user.language,
         template="password_reset",
@@ -156,6 +158,7 @@ def signup_link_send(*, email: str, language: str) -> None:
     token = signup_token_make(email=email)
     notification_create(
         kind="signup_verification",
+        confidential=True,  # the link signs them in
         to_email=email,
         language=language,
         template="signup_verification",
@@ -183,6 +186,16 @@ def user_password_was_set(*, user: User) -> None:
     """After a password was chosen through a mailed link: the person showed the mailbox is
     theirs, so a sign-in lockout of the account (accounts.ratelimit) is lifted."""
     signin_reset(account=user.email)
+
+
+def user_password_changed(*, user_id: int) -> int:
+    """A new password ends the API tokens made with the old one (a stolen password turned into
+    a token must not outlive the reset). Browser sessions end through Django's session hash.
+    Returns how many tokens were revoked."""
+    revoked = ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        logger.info("user %s changed their password: %s API tokens revoked", user_id, revoked)
+    return revoked
 
 
 def user_set_language(*, user: User, language: str) -> None:

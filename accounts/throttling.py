@@ -7,6 +7,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .ratelimit import address_bucket, client_ip
+from .resilience import cache_failed, cache_usable
 
 logger = logging.getLogger(__name__)
 
@@ -18,12 +19,12 @@ class _FailOpenThrottle(SimpleRateThrottle):
         return getattr(settings, self.rate_setting) or None
 
     def allow_request(self, request, view):
-        if not settings.RATELIMIT_ENABLED:
+        if not settings.RATELIMIT_ENABLED or not cache_usable():
             return True
         try:
             return super().allow_request(request, view)
         except Exception:  # noqa: BLE001 - fail open on any cache trouble
-            logger.warning("API throttle cache unavailable; failing open", exc_info=True)
+            cache_failed("API throttle")
             return True
 
     def get_ident(self, request):

@@ -17,9 +17,10 @@ class ContentSecurityPolicyMiddleware:
 
 
 class RejectNullCharactersMiddleware:
-    """A NUL character in the query string is never meaningful and PostgreSQL refuses it in
-    any query: answer 400 here once, instead of a 500 from whichever view reads the parameter.
-    (Form and API fields reject it already, field by field.)"""
+    """A NUL character in the query string, a header or a cookie is never meaningful and
+    PostgreSQL refuses it in any query (a token or session id looked up with one was a 500):
+    answer 400 here once, instead of from whichever part reads it. (Form and API fields reject
+    it already, field by field.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,4 +30,6 @@ class RejectNullCharactersMiddleware:
             "\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values
         ):
             return HttpResponseBadRequest("The address contains a null character.", content_type="text/plain")
+        if any("\x00" in str(value) for key, value in request.META.items() if key.startswith("HTTP_")):
+            return HttpResponseBadRequest("A header contains a null character.", content_type="text/plain")
         return self.get_response(request)

@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "helpdesk.admin_site.HelpdeskAdminConfig",  # django.contrib.admin with filters limited to the offered ones
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -229,6 +229,10 @@ MAILIN_BATCH_SIZE = env.int("MAILIN_BATCH_SIZE", default=25)
 MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=40 * 1024 * 1024)
 MAILIN_IMAP_TIMEOUT_SECONDS = env.float("MAILIN_IMAP_TIMEOUT_SECONDS", default=30.0)
 MAILIN_INVITE_INTERVAL_HOURS = env.int("MAILIN_INVITE_INTERVAL_HOURS", default=24)
+# The authserv-id(s) of the mail server that receives the desks' mail (its Authentication-Results
+# headers are believed, others ignored). Unset: no sender is verified, and mail from agents, which
+# would speak for the help desk, is held for an admin (mailin.authentication).
+MAILIN_AUTHSERV_IDS = env.str("MAILIN_AUTHSERV_IDS", default="")
 
 # --- E-mail --------------------------------------------------------------------------------
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
@@ -297,6 +301,8 @@ STORAGES = {
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Files uploaded ahead of a form that is never sent are removed after this many hours.
 ATTACHMENT_STAGING_HOURS = env.int("ATTACHMENT_STAGING_HOURS", default=24)
+# Files one person may have uploaded ahead of forms not sent yet (the sweep removes them later).
+ATTACHMENT_STAGED_MAX_FILES = env.int("ATTACHMENT_STAGED_MAX_FILES", default=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The size limit is enforced while the upload streams in, before the file is kept anywhere.
 FILE_UPLOAD_HANDLERS = [
@@ -324,6 +330,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 ACCOUNT_CLAIM_LINK_DAYS = env.int("ACCOUNT_CLAIM_LINK_DAYS", default=7)
 # Rate limits, "count/seconds"; they fail open when the cache is unreachable.
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+# After the cache (Redis) fails, limits and presence skip it for this long, failing open at once.
+RESILIENCE_CACHE_PAUSE_SECONDS = env.float("RESILIENCE_CACHE_PAUSE_SECONDS", default=5.0)
 # Failed sign-ins per account and per client address (an office shares one: above 30 colleagues
 # each mistyping once, below 60 accounts sprayed); successes never count (accounts.ratelimit).
 RATELIMIT_SIGNIN_ACCOUNT = env.str("RATELIMIT_SIGNIN_ACCOUNT", default="10/900")
@@ -379,6 +387,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="helpdesk-demo")
 
 # Lifecycle clocks (days)
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=14)
+# Requests one person may have waiting for approval at once (each mails the vouching roles).
+APPROVAL_PENDING_MAX_PER_REQUESTER = env.int("APPROVAL_PENDING_MAX_PER_REQUESTER", default=3)
 AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
 WAITING_FOR_CUSTOMER_REMINDER_DAYS = env.int("WAITING_FOR_CUSTOMER_REMINDER_DAYS", default=3)
 WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS = env.int("WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS", default=7)

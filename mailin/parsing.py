@@ -82,6 +82,8 @@ class ParsedMail:
     content_hash: str = ""  # of the raw bytes without trace headers
     from_problem: str = ""  # a FromProblem value when the sender is not clear
     from_header: str = ""  # every From header as written, for the reason shown to admins
+    # Every Authentication-Results header, as written (mailin.authentication reads them).
+    authentication_results: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -129,6 +131,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
         content_hash=content_hash,
         from_problem=from_problem,
         from_header=from_header,
+        authentication_results=[
+            clean_str(str(value)) for name, value in message.raw_items() if name.lower() == "authentication-results"
+        ],
     )
 
 

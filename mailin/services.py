@@ -42,11 +42,13 @@ from tickets.selectors import (
     request_organization_unambiguous,
     request_types_for_user,
     ticket_roles,
+    user_is_agent,
 )
 from tickets.services import TicketError, ticket_comment, ticket_submit
 from tickets.values import SubmittedValues
 from tickets.workflow import Role
 
+from .authentication import FAIL, PASS, sender_authentication
 from .imap import ImapError, ImapSettings, imap_session
 from .models import InboundMessage, Mailbox
 from .parsing import MESSAGE_ID, FromProblem, ParsedMail, mail_content_hash, message_id_of, parse_mail
@@ -310,12 +312,39 @@ def _decide(message: InboundMessage, *, own_addresses: set[str] | None, rate_lim
         raise _Hold(_from_problem_reason(parsed))
     if message.headers_only:
         return _too_large(parsed=parsed, message=message)
+    verified = sender_authentication(headers=parsed.authentication_results, from_email=parsed.from_email)
+    if verified == FAIL:
+        raise _Hold(
+            _(
+                "The receiving mail server says this mail failed DMARC for %(sender)s: it may not come from "
+                "them, so nothing was done."
+            )
+            % {"sender": parsed.from_email}
+        )
     thread = thread_ticket(parsed=parsed)
     if thread.ticket is not None:
-        return _comment(parsed=parsed, ticket=thread.ticket, for_agents=thread.for_agents)
+        return _comment(parsed=parsed, ticket=thread.ticket, for_agents=thread.for_agents, verified=verified)
     if thread.for_agents:
         raise _Hold(_("The mail answers an alert meant for agents, but its request was not found: nothing was added."))
-    return _new_request(parsed=parsed, mailbox=message.mailbox, rate_limits=rate_limits)
+    return _new_request(parsed=parsed, mailbox=message.mailbox, rate_limits=rate_limits, verified=verified)
+
+
+def _speaks_for_the_help_desk(*, sender: User, roles: frozenset[str] | None = None) -> bool:
+    """An agent or an admin: what they write reaches customers in the help desk's name."""
+    return sender.is_staff or sender.is_superuser or bool(roles and Role.AGENT in roles) or user_is_agent(user=sender)
+
+
+def _require_verified(*, parsed: ParsedMail, verified: str, ticket: Ticket | None = None) -> None:
+    if verified != PASS:
+        raise _Hold(
+            _(
+                "The mail says it is from %(sender)s, who works for the help desk, but the receiving mail server "
+                "did not confirm it (no DMARC pass under MAILIN_AUTHSERV_IDS): held, since anyone can write "
+                "that From header."
+            )
+            % {"sender": parsed.from_email},
+            ticket=ticket,
+        )
 
 
 def _from_problem_reason(parsed: ParsedMail) -> str:
@@ -484,11 +513,14 @@ def _with_notes(body: str, notes: list[str]) -> str:
     return "\n\n".join(part for part in [body.strip(), *notes] if part)
 
 
-def _comment(*, parsed: ParsedMail, ticket: Ticket, for_agents: bool) -> _Decision:
+def _comment(*, parsed: ParsedMail, ticket: Ticket, for_agents: bool, verified: str) -> _Decision:
     """The reply as the sender's comment; an answer to an agents' alert as an internal note,
-    and only from an agent of the desk."""
+    and only from an agent of the desk. Mail from an agent is taken only when the receiving
+    server confirmed the sender."""
     sender = _sender_account(parsed)
     roles = ticket_roles(ticket=ticket, user=sender) if sender is not None and sender.is_active else frozenset()
+    if sender is not None and roles and _speaks_for_the_help_desk(sender=sender, roles=roles):
+        _require_verified(parsed=parsed, verified=verified, ticket=ticket)
     if for_agents and Role.AGENT not in roles:
         raise _Hold(
             _(
@@ -529,7 +561,7 @@ def _is_no_reply(address: str) -> bool:
     return bool(_NO_REPLY.match(address.split("@")[0]))
 
 
-def _new_request(*, parsed: ParsedMail, mailbox: Mailbox, rate_limits: bool) -> _Decision:
+def _new_request(*, parsed: ParsedMail, mailbox: Mailbox, rate_limits: bool, verified: str) -> _Decision:
     """A new request by the rules of the portal: an active desk and type, offered to the
     sender; for senders nobody knows yet, a contact account (no-reply addresses and more than
     one request per address per MAILIN_INVITE_INTERVAL_HOURS refused) or an invitation."""
@@ -544,6 +576,8 @@ def _new_request(*, parsed: ParsedMail, mailbox: Mailbox, rate_limits: bool) -> 
     sender = _sender_account(parsed)
     if sender is not None and not sender.is_active:
         raise _Hold(_("The account of %(sender)s is deactivated.") % {"sender": parsed.from_email})
+    if sender is not None and _speaks_for_the_help_desk(sender=sender):
+        _require_verified(parsed=parsed, verified=verified)
     if sender is None and mailbox.unknown_senders == Mailbox.UnknownSenders.INVITE:
         return _invite(parsed=parsed, mailbox=mailbox)
     if _unconfirmed(sender):

@@ -11,8 +11,23 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["to_email", "subject", "message_id"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     actions = ["retry"]
+    CONFIDENTIAL = ("body_text", "body_html")
 
-    @admin.action(description="Retry the selected failed messages")
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in Notification._meta.fields]
+        if obj is not None and obj.confidential:
+            # A reset or sign-up link in the body would let whoever reads it take the account.
+            fields = [f for f in fields if f not in self.CONFIDENTIAL] + ["body_withheld"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description="Body")
+    def body_withheld(self, obj):
+        return "Not shown: it carries a link that signs the recipient in."
+
+    @admin.action(description="Retry the selected failed messages", permissions=["change"])
     def retry(self, request, queryset):
         count = notification_retry_failed(notification_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} message(s) queued again.", messages.SUCCESS)

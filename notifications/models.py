@@ -23,6 +23,9 @@ class Notification(models.Model):
     message_id = models.CharField(max_length=255, unique=True)
     reply_to = models.CharField(max_length=255, blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # The body carries a link that signs someone in (reset, sign-up, "set your password"): whoever
+    # reads it can take the account, so the admin never shows it.
+    confidential = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -46,8 +46,10 @@ def notification_create(
     language: str = "en",
     reply_to: str = "",
     headers: dict | None = None,
+    confidential: bool = False,
 ) -> Notification:
-    """Store one message and queue its sending for after the surrounding transaction commits."""
+    """Store one message and queue its sending for after the surrounding transaction commits.
+    confidential: the body carries a link that signs someone in (never shown in the admin)."""
     subject, text, html = _render_message(template=template, context=context, language=language)
     notification = Notification.objects.create(
         kind=kind,
@@ -59,6 +61,7 @@ def notification_create(
         message_id=make_msgid(idstring=kind.replace("_", "-"), domain=settings.EMAIL_MESSAGE_ID_DOMAIN),
         reply_to=reply_to,
         headers=headers or {},
+        confidential=confidential,
     )
     notification_id = str(notification.pk)
     transaction.on_commit(lambda: notification_publish(notification_id=notification_id))

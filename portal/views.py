@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.api_tokens import api_tokens_of
 from accounts.forms import ProfileForm
+from accounts.models import User
 from accounts.services import user_set_language
 from kb.selectors import article_search
 from tickets import workflow
@@ -25,7 +26,7 @@ from tickets.forms import (
 )
 from tickets.models import Ticket
 from tickets.pagination import page_of
-from tickets.participants import participant_removable_by, participant_remove
+from tickets.participants import participant_may_share, participant_removable_by, participant_remove
 from tickets.selectors import (
     activities_visible,
     capped_count,
@@ -183,6 +184,14 @@ def set_language(request):
     return response
 
 
+def _colleagues(ticket, user):
+    """Whom this person may share the request with: nobody, unless they may share at all (the
+    list names the organisation's staff)."""
+    if not participant_may_share(ticket=ticket, actor=user):
+        return User.objects.none()
+    return ticket_colleagues(ticket=ticket, actor=user)
+
+
 def _visible_ticket(request, reference) -> Ticket:
     try:
         return ticket_get_visible(user=request.user, reference=reference)
@@ -219,7 +228,7 @@ def _render_detail(request, ticket, *, status=200, **forms):
         "actions": actions,
         "comment_form": forms.get("comment_form") or CommentForm(user=user, initial={"version": ticket.version}),
         "escalate_form": forms.get("escalate_form") or EscalateForm(initial={"version": ticket.version}),
-        "share_form": forms.get("share_form") or ShareForm(colleagues=ticket_colleagues(ticket=ticket, actor=user)),
+        "share_form": forms.get("share_form") or ShareForm(colleagues=_colleagues(ticket, user)),
         "can_escalate": can_act and workflow.is_open(ticket.status) and not ticket.escalation_requested,
         "open_form": forms.get("open_form", ""),
     }
@@ -304,7 +313,7 @@ def request_escalate(request, reference):
 @require_POST
 def request_share(request, reference):
     ticket = _visible_ticket(request, reference)
-    form = ShareForm(request.POST, colleagues=ticket_colleagues(ticket=ticket, actor=request.user))
+    form = ShareForm(request.POST, colleagues=_colleagues(ticket, request.user))
     if not form.is_valid():
         return _render_detail(request, ticket, status=400, share_form=form, open_form="share")
     try:

@@ -36,7 +36,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(monkeypatch):
+    # A test that broke the cache must not leave the limits paused for the next one.
+    from accounts import resilience
+
+    monkeypatch.setattr(resilience, "_paused_until", 0.0)
     cache.clear()
     yield
     cache.clear()

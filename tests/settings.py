@@ -32,3 +32,6 @@ SITE_URL = "http://testserver"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
+
+# The desks' receiving mail server, whose Authentication-Results headers the inbound tests write.
+MAILIN_AUTHSERV_IDS = "mx.test"

@@ -129,7 +129,8 @@ def test_it_adds_an_agents_reply_to_an_alert_as_an_internal_note(receive, escala
             sender=f"Theo <{tier2.email}>",
             subject=f"Re: {alert.subject}",
             body="The index on orders is missing; I am on it.\n\nOn Monday the help desk wrote:\n> old\n",
-            headers=[threading_header],
+            # The receiving server confirmed the sender: mail from an agent is taken only then.
+            headers=[threading_header, ("Authentication-Results", "mx.test; dmarc=pass header.from=example.org")],
         )
     )
 

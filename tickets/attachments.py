@@ -98,6 +98,14 @@ def attachment_stage(*, uploaded_by, upload) -> Attachment:
     """Check an upload and store it, owned by its uploader and not yet part of any request.
     Raises ValidationError (nothing stored) for a file the checks refuse: no caller can skip them."""
     content_type = validate_upload(upload)
+    staged = Attachment.objects.filter(uploaded_by=uploaded_by, ticket__isnull=True)
+    if staged.count() >= settings.ATTACHMENT_STAGED_MAX_FILES:
+        # Files uploaded ahead of a form are kept until the sweep: one person cannot fill the store.
+        raise ValidationError(
+            _("You have %(count)d files waiting to be sent with a form; send or remove some first.")
+            % {"count": settings.ATTACHMENT_STAGED_MAX_FILES},
+            code="too_many_staged",
+        )
     return Attachment.objects.create(
         uploaded_by=uploaded_by,
         file=upload,

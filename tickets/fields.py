@@ -7,12 +7,10 @@ or sensitive, is treated as sensitive and never shown."""
 
 import json
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -231,8 +229,9 @@ def request_field_set_sensitive(
     logged on its ticket. Safe to repeat: it only moves what is on the wrong side. Returns how
     many values moved."""
     locked = RequestField.objects.select_for_update().get(pk=field.pk)
-    if sensitive and locked.kind == RequestField.Kind.FILE:
-        raise ValidationError({"sensitive": _("A file field cannot be marked sensitive.")})
+    if sensitive:
+        locked.sensitive = True
+        locked.clean()  # file fields, the summary and the description cannot be sensitive
     RequestField.objects.filter(pk=locked.pk).update(sensitive=sensitive)
     locked.sensitive = field.sensitive = sensitive
     move = _move_to_sensitive if sensitive else _move_to_public

@@ -259,6 +259,11 @@ class RequestField(Localized):
         # marked sensitive would show its files to Tier I. Refuse it instead.
         if self.sensitive and self.kind == self.Kind.FILE:
             raise ValidationError({"sensitive": _("A file field cannot be marked sensitive.")})
+        if self.sensitive and self.key in (self.SUMMARY, self.DESCRIPTION):
+            # They are the request's own columns, shown in every list, search and e-mail.
+            raise ValidationError(
+                {"sensitive": _("The summary and the description cannot be sensitive: ask for the details in a field.")}
+            )
 
 
 class Priority(models.IntegerChoices):

@@ -14,8 +14,6 @@ from .errors import TicketError, TransitionNotAllowed
 from .models import Activity, Participant, Ticket
 from .visibility import ticket_roles
 
-SHARING_ROLES = {workflow.Role.CUSTOMER, workflow.Role.VOUCHER, workflow.Role.AGENT}
-
 
 def _shareable(*, ticket: Ticket, user: User) -> bool:
     return bool(
@@ -25,11 +23,26 @@ def _shareable(*, ticket: Ticket, user: User) -> bool:
     )
 
 
+def participant_may_share(*, ticket: Ticket, actor: User) -> bool:
+    """Who may share a request: the desk's agents, the organisation's vouching roles, and its
+    people who are members of the organisation themselves. A requester who is not a member
+    (someone asking to join it) may not: sharing would list the organisation's staff to a
+    stranger and let them mail those people through the help desk."""
+    roles = ticket_roles(ticket=ticket, user=actor)
+    if roles & {workflow.Role.AGENT, workflow.Role.VOUCHER}:
+        return True
+    return bool(
+        workflow.Role.CUSTOMER in roles
+        and ticket.organization_id
+        and Membership.objects.filter(user=actor, organization_id=ticket.organization_id).exists()
+    )
+
+
 @transaction.atomic
 def ticket_share(*, ticket: Ticket, actor: User, user: User) -> Participant:
     """Share a request with a colleague of the same organisation (never with oneself: a role
     that already sees the request must not turn into a participation that outlives it)."""
-    if not ticket_roles(ticket=ticket, user=actor) & SHARING_ROLES:
+    if not participant_may_share(ticket=ticket, actor=actor):
         raise TransitionNotAllowed(_("You cannot share this request."))
     if user.pk == actor.pk:
         raise TicketError(_("You cannot share a request with yourself."))

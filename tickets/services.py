@@ -73,11 +73,19 @@ def ticket_submit(
         key: [i if isinstance(i, Attachment) else attachment_stage(uploaded_by=uploader, upload=i) for i in items]
         for key, items in values.files.items()
     }
-    fields = request_fields_for_submit(request_type=request_type)
-    number = desk_allocate_number(desk=desk)
     needs_approval = request_type.needs_approval and not _requester_vouches(
         requester=requester, organization=organization
     )
+    if needs_approval:
+        waiting = Ticket.objects.filter(requester=requester, status=workflow.Status.WAITING_FOR_APPROVAL).count()
+        if waiting >= settings.APPROVAL_PENDING_MAX_PER_REQUESTER:
+            # Each one mails an organisation's vouching roles: a stranger must not flood them.
+            raise TicketError(
+                _("You already have %(count)d requests waiting for approval; please wait for an answer first.")
+                % {"count": waiting}
+            )
+    fields = request_fields_for_submit(request_type=request_type)
+    number = desk_allocate_number(desk=desk)
     team = request_type.default_team
     now = timezone.now()
     calendar = sla.calendar_for_desk(desk.pk)
@@ -221,7 +229,9 @@ def _notify_vouchers(ticket: Ticket) -> None:
         memberships__role__in=Membership.VOUCHING_ROLES,
     ).exclude(pk=ticket.requester_id)
     for user in vouchers:
-        ticket_email(user=user, kind="approval_needed", ticket=ticket, requester=ticket.requester.full_name)
+        # The address, not only the name the requester chose: a stranger cannot pass for a colleague.
+        requester = f"{ticket.requester.full_name} <{ticket.requester.email}>"
+        ticket_email(user=user, kind="approval_needed", ticket=ticket, requester=requester)
 
 
 def _approval_side_effects(*, ticket: Ticket, approver: User) -> None:
@@ -511,7 +521,6 @@ def ticket_merge(
         visibility=Activity.Visibility.INTERNAL,
         old_value=duplicate.reference,
         new_value=survivor.reference,
-        body=duplicate.summary,
     )
     for user in share_with:
         ticket_share(ticket=survivor, actor=actor, user=user)

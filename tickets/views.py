@@ -43,6 +43,7 @@ from .selectors import (
     agent_queue_page,
     agent_ticket_search,
     agent_tier,
+    agent_visibility_q,
     capped_count,
     desk_agents,
     queue_export_rows,
@@ -280,7 +281,8 @@ def _render(request, ticket, *, status=200, revealed=None, merge_into=None, **fo
         or RequestTypeChangeForm(
             desk_id=ticket.desk_id, initial={"request_type": ticket.request_type_id, "version": ticket.version}
         ),
-        "related": ticket.related.all(),
+        # Only the related requests this agent may see (a link may cross desks).
+        "related": ticket.related.filter(agent_visibility_q(user=user)),
         "assign_form": forms.get("assign_form")
         or AssignForm(agents=agents, initial={"assignee": ticket.assignee_id, "version": ticket.version}),
         "priority_form": forms.get("priority_form")

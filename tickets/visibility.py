@@ -42,7 +42,10 @@ def _role_conditions(user: Viewer) -> dict[str, Q]:
     """The rule itself: for each role, the condition on a ticket row that gives it to this user."""
     if not user.is_authenticated or not user.is_active:
         return {}
-    vouched = Membership.objects.filter(user=user, role__in=Membership.VOUCHING_ROLES).values("organization")
+    # A role counts while it is held, in an organisation that is still active.
+    vouched = Membership.objects.filter(
+        user=user, role__in=Membership.VOUCHING_ROLES, organization__is_active=True
+    ).values("organization")
     return {
         Role.CUSTOMER: Q(requester=user) | Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user)),
         Role.VOUCHER: Q(organization__in=vouched),

@@ -24,6 +24,7 @@ from rest_framework.serializers import Serializer
 import accounts.forms
 import tickets.api.serializers
 import tickets.forms
+from accounts.api_tokens import api_token_create
 from tests.tickets.html_forms import PageForm, page_forms
 from tickets.attachments import attachment_stage
 from tickets.models import RequestField, RequestType, SavedQueue, Ticket
@@ -111,6 +112,7 @@ class World:
         item = work_item_create(actor=tier2, title="Sync bug", kind="bug")
         work_item_link(ticket=mine, actor=tier2, work_item=item)
         SavedQueue.objects.create(name="Everything", slug="everything")
+        token, _key = api_token_create(user=customer, name="Fuzzed")
         ids = [str(i) for i in (mine.pk, theirs.pk, claimed.pk, staged.pk, item.pk, customer.pk, tier1.pk)]
         self.values = st.one_of(
             st.sampled_from(NASTY + ids + [customer.email, tier1.email, mine.reference, theirs.reference]),
@@ -128,6 +130,8 @@ class World:
             "token": ["abc", "x" * 500, "MQ:1:abc"],
             "uidb64": ["MQ", "!!", "x" * 200],
             "desk_slug": ["customer-service", "nope"],
+            "token_id": [token.pk, 999999999, 2**70],
+            "email": [customer.email, tier1.email, "nobody@example.org", "x@", "ſam@kiss.example"],
         }
         self.type_id = RequestType.objects.get(desk__key="CSD", key="general-request").pk
         self.patterns = _url_patterns()

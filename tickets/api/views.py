@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, parser_classes
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from tickets.attachments import attachment_stage
 from tickets.forms import RequestForm, staged_attachments
 from tickets.models import Ticket
 from tickets.pagination import page_of
-from tickets.participants import participant_remove, ticket_share
+from tickets.participants import participant_may_share, participant_remove, ticket_share
 from tickets.selectors import (
     AGENT_QUEUES,
     activities_visible,
@@ -457,6 +457,9 @@ def request_participants(request, reference):
     they are told by e-mail."""
     ticket = _visible(request, reference)
     data = _valid(s.ShareIn, request)
+    if not participant_may_share(ticket=ticket, actor=request.user):
+        # Before looking the address up: whether it has an account is nobody else's business.
+        raise PermissionDenied(_("You cannot share this request."))
     user = user_by_email(address=data["email"], active_only=True)
     if user is None:
         raise ValidationError({"email": [_("You can only share a request with people of the same organisation.")]})

@@ -121,6 +121,10 @@ def _import_type(*, desk, group, data, position, teams, tier_teams, counts, acto
             raise CatalogueError(f"{desk.key}/{request_type.key}/{field_data['key']}: unknown kind {kind}")
         if kind == RequestField.Kind.FILE and field_data.get("sensitive"):
             raise CatalogueError(f"{desk.key}/{request_type.key}/{field_data['key']}: {SENSITIVE_FILE_REFUSED}")
+        if field_data["key"] in (RequestField.SUMMARY, RequestField.DESCRIPTION) and field_data.get("sensitive"):
+            raise CatalogueError(
+                f"{desk.key}/{request_type.key}/{field_data['key']}: summary and description cannot be sensitive"
+            )
         defaults = {
             "kind": kind,
             "name": field_data["name"],
