@@ -21,6 +21,8 @@ class OfferedLookupsOnly:
         names = set()
         for item in self.get_list_filter(request):
             name = item[0] if isinstance(item, (list, tuple)) else item
+            if isinstance(name, type) and issubclass(name, admin.SimpleListFilter):
+                name = name.parameter_name
             if isinstance(name, str):
                 names.add(name.split(LOOKUP_SEP, 1)[0])
         if self.date_hierarchy:

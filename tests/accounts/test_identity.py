@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
         ("sam@kıss-support.example", "sam@xn--kss-support-zzb.example"),
         ("ana@bücher.example", "ana@xn--bcher-kva.example"),
         ("ana@xn--bcher-kva.example", "ana@xn--bcher-kva.example"),
-        ('"John..Doe"@example.org', '"john..doe"@example.org'),
         ("first.last+tag@example.org", "first.last+tag@example.org"),
     ],
 )
@@ -45,6 +44,7 @@ def test_it_canonicalises(address, canonical):
         "ana@bÜcher.example",  # an upper-case non-ASCII letter: IDNA 2008 has no mapping
         "ana@ｅxample.org",  # fullwidth letters
         "user@[192.0.2.1]",
+        '"John..Doe"@example.org',  # quoted local parts name the same mailbox as the unquoted one
         "no-at-sign.example.org",
         "@example.org",
         "user@",
