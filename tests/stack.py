@@ -15,7 +15,7 @@ Redis on 6379 are never touched):
   load-test users loaded), a fresh Redis and SMTP recorder, and the app's processes: the web app
   (gunicorn), Celery workers, Celery beat, all with short clocks set through the environment.
 
-The fault tests (tests/test_faults.py) and bench/delivery_bench.py use it; it needs no Django
+The fault tests (tests/fault/test_faults.py) and bench/delivery_bench.py use it; it needs no Django
 settings in the calling process.
 """
 
