@@ -134,6 +134,7 @@ class World:
             "email": [customer.email, tier1.email, "nobody@example.org", "x@", "ſam@kiss.example"],
         }
         self.type_id = RequestType.objects.get(desk__key="CSD", key="general-request").pk
+        self.args["request_type_id"] = [self.type_id, 999999999, 2**70]
         self.patterns = _url_patterns()
         self.field_names = _form_field_names()
         self.clients: dict[str, Client] = {}

@@ -3,13 +3,16 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import api as accounts_api
 
-from .views import agents, people, requests
+from .views import agents, catalogue, people, requests
 
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("auth/token/", accounts_api.token_obtain, name="token_obtain"),
+    path("desks/", catalogue.desk_list, name="desk_list"),
+    path("desks/<str:key>/request-types/", catalogue.desk_request_types, name="desk_request_types"),
+    path("request-types/<int:request_type_id>/", catalogue.request_type_detail, name="request_type_detail"),
     path("requests/", requests.requests, name="request_list"),
     path("requests/<reference:reference>/", requests.request_detail, name="request_detail"),
     path("requests/<reference:reference>/activities/", requests.request_activities, name="request_activities"),
@@ -28,7 +31,10 @@ urlpatterns = [
         people.request_participant,
         name="request_participant",
     ),
+    path("requests/<reference:reference>/notifications/", people.request_notifications, name="request_notifications"),
+    path("requests/<reference:reference>/approval/", people.request_approval, name="request_approval"),
     path("attachments/", requests.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:attachment_id>/", requests.attachment_download, name="attachment_download"),
     path("queues/", agents.queue_list, name="queue_list"),
     path("queues/<slug:key>/", agents.queue_requests, name="queue_requests"),
     path("search/", agents.search, name="search"),

@@ -8,10 +8,12 @@ from rest_framework.response import Response
 from tickets import workflow
 from tickets.models import Ticket
 from tickets.selectors import (
+    agent_desks,
     sensitive_fields_present,
     ticket_field_rows_keyed,
     ticket_get_visible,
     ticket_roles,
+    user_is_agent,
 )
 
 from .. import serializers as s
@@ -66,6 +68,15 @@ def _detail(request, ticket: Ticket, *, status: int = 200) -> Response:
     return Response(serializer(ticket, context=context).data, status=status)
 
 
-def _page(request, tickets, *, agent: bool, **extra) -> dict:
-    serializer = s.AgentTicketOut if agent else s.TicketOut
-    return {"results": serializer(tickets, many=True, context={"request": request}).data, **extra}
+def _page(request, tickets, *, agent: bool | None = None, **extra) -> dict:
+    """Rows for an agent's list (agent=True), a customer's (False), or a mixed one (None): each
+    row with the agents' fields only where the caller is an agent of its desk."""
+    context = {"request": request}
+    if agent is not None:
+        serializer = s.AgentTicketOut if agent else s.TicketOut
+        return {"results": serializer(tickets, many=True, context=context).data, **extra}
+    desks = (
+        set(agent_desks(user=request.user).values_list("pk", flat=True)) if user_is_agent(user=request.user) else set()
+    )
+    results = [(s.AgentTicketOut if t.desk_id in desks else s.TicketOut)(t, context=context).data for t in tickets]
+    return {"results": results, **extra}
