@@ -31,7 +31,17 @@ ERRORS = {
 CONFLICT = "The request changed since you read it (a stale `version`), or the action does not fit its state."
 
 
+TAGS_BY_PATH = (("/auth/", "auth"), ("/desks/", "catalogue"), ("/request-types/", "catalogue"),
+                ("/queues/", "agents"), ("/search/", "agents"))  # fmt: skip
+
+
 class HelpdeskAutoSchema(AutoSchema):
+    def get_tags(self):
+        for part, tag in TAGS_BY_PATH:
+            if part in self.path:
+                return [tag]
+        return ["requests"]
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

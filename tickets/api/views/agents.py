@@ -103,6 +103,7 @@ def search(request):
 @extend_schema(request=s.AssignIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_assign(request, reference):
+    """Agents: assign the request to an agent of its desk (by e-mail address), or unassign it."""
     ticket = _as_agent(request, reference)
     data = _valid(s.AssignIn, request)
     assignee = None
@@ -121,6 +122,7 @@ def request_assign(request, reference):
 @extend_schema(request=s.PriorityIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
 def request_priority(request, reference):
+    """Agents: set the priority (1 lowest to 4 urgent)."""
     ticket = _as_agent(request, reference)
     data = _valid(s.PriorityIn, request)
     ticket = ticket_set_priority(

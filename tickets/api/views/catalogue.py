@@ -24,7 +24,7 @@ def request_type_open_to(*, user, request_type_id) -> RequestType:
     return request_type
 
 
-@extend_schema(responses=s.DeskOut(many=True), tags=["catalogue"])
+@extend_schema(responses=s.DeskOut(many=True))
 @api_view(["GET"])
 def desk_list(request):
     """The service desks, in the portal's order."""
@@ -38,7 +38,7 @@ def _desk(key: str) -> ServiceDesk:
     return desk
 
 
-@extend_schema(responses=s.DeskRequestTypesOut, tags=["catalogue"])
+@extend_schema(responses=s.DeskRequestTypesOut)
 @api_view(["GET"])
 def desk_request_types(request, key):
     """The request types of one desk that are open to you, by group ("Contact us about"), with
@@ -56,7 +56,6 @@ def desk_request_types(request, key):
 
 @extend_schema(
     responses=s.RequestTypeDetailOut,
-    tags=["catalogue"],
     examples=[
         OpenApiExample(
             "A field of the create form",
