@@ -135,6 +135,7 @@ class World:
         }
         self.type_id = RequestType.objects.get(desk__key="CSD", key="general-request").pk
         self.args["request_type_id"] = [self.type_id, 999999999, 2**70]
+        self.args["path"] = ["nothing/", "requests/abc/"]
         self.patterns = _url_patterns()
         self.field_names = _form_field_names()
         self.clients: dict[str, Client] = {}

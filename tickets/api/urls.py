@@ -1,9 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import api as accounts_api
 
-from .views import agents, catalogue, people, requests
+from .views import agents, catalogue, common, people, requests
 
 app_name = "api"
 
@@ -38,4 +38,6 @@ urlpatterns = [
     path("queues/", agents.queue_list, name="queue_list"),
     path("queues/<slug:key>/", agents.queue_requests, name="queue_requests"),
     path("search/", agents.search, name="search"),
+    # Last: anything else under /api/v1/ answers the API's JSON 404 (excluded from the schema).
+    re_path(r"^(?P<path>.*)$", common.not_found, name="not_found"),
 ]

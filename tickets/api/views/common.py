@@ -2,7 +2,10 @@
 validation, and the request as this caller may see it."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from tickets import workflow
@@ -80,3 +83,12 @@ def _page(request, tickets, *, agent: bool | None = None, **extra) -> dict:
     )
     results = [(s.AgentTicketOut if t.desk_id in desks else s.TicketOut)(t, context=context).data for t in tickets]
     return {"results": results, **extra}
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, path=""):
+    """Any other address under /api/: the API's own 404, not the site's HTML page."""
+    raise NotFound
