@@ -32,13 +32,13 @@ CONFLICT = "The request changed since you read it (a stale `version`), or the ac
 
 
 TAGS_BY_PATH = (("/auth/", "auth"), ("/desks/", "catalogue"), ("/request-types/", "catalogue"),
-                ("/queues/", "agents"), ("/search/", "agents"))  # fmt: skip
+                ("/queues/", "agents"), ("/search/", "agents"), ("/work-items/", "agents"))  # fmt: skip
 
 
 class HelpdeskAutoSchema(AutoSchema):
     def get_tags(self):
         for part, tag in TAGS_BY_PATH:
-            if part in self.path:
+            if self.path.startswith(f"/api/v1{part}"):
                 return [tag]
         return ["requests"]
 

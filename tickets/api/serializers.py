@@ -36,7 +36,7 @@ class TicketOut(serializers.ModelSerializer):
     request_type_name = serializers.CharField(source="request_type.display_name")
     status_label = serializers.CharField(source="get_status_display")
     requester = PersonOut()
-    organization = serializers.CharField(source="organization.name", default=None)
+    organization = serializers.CharField(source="organization.name", default=None, allow_null=True)
     site = serializers.IntegerField(source="site_id", allow_null=True, help_text="The site's id, when it has one.")
     url = serializers.SerializerMethodField()
 
@@ -51,8 +51,8 @@ class TicketOut(serializers.ModelSerializer):
 class AgentTicketOut(TicketOut):
     """A request as the desk's agents see it."""
 
-    team = serializers.CharField(source="team.name", default=None)
-    assignee = serializers.EmailField(source="assignee.email", default=None)
+    team = serializers.CharField(source="team.name", default=None, allow_null=True)
+    assignee = serializers.EmailField(source="assignee.email", default=None, allow_null=True)
 
     class Meta(TicketOut.Meta):
         fields = CUSTOMER_FIELDS + AGENT_FIELDS
@@ -83,7 +83,7 @@ class _DetailFields(serializers.Serializer):
     sensitive_fields = serializers.SerializerMethodField()
     participants = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
-    merged_into = serializers.CharField(source="merged_into.reference", default=None)
+    merged_into = serializers.CharField(source="merged_into.reference", default=None, allow_null=True)
     escalation_reason = serializers.CharField()
 
     def get_field_values(self, ticket) -> list[dict]:
@@ -123,7 +123,7 @@ class AttachmentOut(serializers.Serializer):
 
 
 class ActivityOut(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.full_name", default=None)
+    actor = serializers.CharField(source="actor.full_name", default=None, allow_null=True)
     attachments = AttachmentOut(many=True)
 
     class Meta:
@@ -148,6 +148,17 @@ class WorkItemOut(serializers.ModelSerializer):
     class Meta:
         model = WorkItem
         fields = ["id", "title", "kind", "status", "external_url", "created_at", "done_at"]
+
+
+class AgentWorkItemOut(WorkItemOut):
+    requests = serializers.ListField(
+        child=serializers.CharField(), source="visible_references", help_text="Linked requests you may see."
+    )
+    hidden_count = serializers.IntegerField(help_text="Linked requests of desks you do not work.")
+    changeable = serializers.BooleanField(help_text="Whether you may change its status.")
+
+    class Meta(WorkItemOut.Meta):
+        fields = [*WorkItemOut.Meta.fields, "requests", "hidden_count", "changeable"]
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -199,6 +210,20 @@ class MergeIn(VersionIn):
         help_text="People of the duplicate who cannot see the surviving request and should: it is shared with them "
         "(logged). Nobody else gains access by a merge.",
     )  # fmt: skip
+
+
+class RelatedIn(serializers.Serializer):
+    reference = serializers.RegexField(
+        r"^\s*[A-Za-z][A-Za-z0-9]{0,9}-\d{1,9}\s*$", max_length=24, help_text="Another request of your desks."
+    )
+
+
+class RequestTypeChangeIn(VersionIn):
+    request_type = serializers.IntegerField(min_value=1, help_text="A request type of the same desk (its id).")
+
+
+class WorkItemStatusIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WorkItem.Status.choices)
 
 
 class ShareIn(serializers.Serializer):

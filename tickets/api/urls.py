@@ -24,6 +24,8 @@ urlpatterns = [
     path("requests/<reference:reference>/tier/", agents.request_tier, name="request_tier"),
     path("requests/<reference:reference>/merge/", agents.request_merge, name="request_merge"),
     path("requests/<reference:reference>/work-items/", agents.request_work_item, name="request_work_item"),
+    path("requests/<reference:reference>/related/", agents.request_related, name="request_related"),
+    path("requests/<reference:reference>/request-type/", agents.request_type_change, name="request_type_change"),
     path("requests/<reference:reference>/reveal/", agents.request_reveal, name="request_reveal"),
     path("requests/<reference:reference>/participants/", people.request_participants, name="request_participants"),
     path(
@@ -35,6 +37,8 @@ urlpatterns = [
     path("requests/<reference:reference>/approval/", people.request_approval, name="request_approval"),
     path("attachments/", requests.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", requests.attachment_download, name="attachment_download"),
+    path("work-items/", agents.work_item_list, name="work_item_list"),
+    path("work-items/<int:work_item_id>/status/", agents.work_item_status, name="work_item_status"),
     path("queues/", agents.queue_list, name="queue_list"),
     path("queues/<slug:key>/", agents.queue_requests, name="queue_requests"),
     path("search/", agents.search, name="search"),

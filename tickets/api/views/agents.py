@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from accounts.identity import InvalidEmail, email_canonical, user_by_email
+from tickets.forms import RequestTypeChangeForm
 from tickets.selectors import (
     AGENT_QUEUES,
     agent_desks,
@@ -26,11 +27,20 @@ from tickets.selectors import (
 from tickets.services import (
     sensitive_values_reveal,
     ticket_assign,
+    ticket_change_type,
     ticket_escalate_tier,
+    ticket_link_related,
     ticket_merge,
     ticket_set_priority,
 )
-from tickets.work_items import work_item_get_for_agent, work_item_link_or_create
+from tickets.work_items import (
+    work_item_get_for_agent,
+    work_item_link_or_create,
+    work_item_may_change,
+    work_item_set_status,
+    work_item_tickets_visible,
+    work_items_for_agent,
+)
 
 from .. import serializers as s
 from .common import SAVED_PREFIX, _as_agent, _detail, _page, _valid
@@ -200,3 +210,64 @@ def request_reveal(request, reference):
     response = Response(s.RevealedValueOut(values, many=True).data)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@extend_schema(request=s.RelatedIn, responses=s.AgentTicketDetailOut)
+@api_view(["POST"])
+def request_related(request, reference):
+    """Agents: mark this request and another of your desks as related (both ways)."""
+    ticket = _as_agent(request, reference)
+    data = _valid(s.RelatedIn, request)
+    try:
+        other = _as_agent(request, data["reference"].strip())
+    except NotFound:
+        raise ValidationError({"reference": [_("No request of your desks has this reference.")]}) from None
+    ticket_link_related(ticket=ticket, other=other, actor=request.user)
+    return _detail(request, ticket)
+
+
+@extend_schema(request=s.RequestTypeChangeIn, responses=s.AgentTicketDetailOut)
+@api_view(["POST"])
+def request_type_change(request, reference):
+    """Agents: file the request under another type of its desk; its values stay as given."""
+    ticket = _as_agent(request, reference)
+    data = _valid(s.RequestTypeChangeIn, request)
+    form = RequestTypeChangeForm({"request_type": data["request_type"]}, desk_id=ticket.desk_id)
+    if not form.is_valid():
+        raise ValidationError({"request_type": [_("No active request type of this desk has this id.")]})
+    ticket = ticket_change_type(
+        ticket=ticket,
+        actor=request.user,
+        request_type=form.cleaned_data["request_type"],
+        expected_version=data.get("version"),
+    )
+    return _detail(request, ticket)
+
+
+def _work_item_out(request, item):
+    item.visible_references = [t.reference for t in work_item_tickets_visible(work_item=item, user=request.user)]
+    item.hidden_count = item.tickets.count() - len(item.visible_references)
+    item.changeable = work_item_may_change(work_item=item, user=request.user)
+    return s.AgentWorkItemOut(item).data
+
+
+@extend_schema(responses=s.AgentWorkItemOut(many=True))
+@api_view(["GET"])
+def work_item_list(request):
+    """Agents: the work items of your desks (200 at most), each with the references you may see."""
+    if not user_is_agent(user=request.user):
+        raise NotFound
+    items = work_items_for_agent(user=request.user).order_by("status", "-created_at")[:200]
+    return Response([_work_item_out(request, item) for item in items])
+
+
+@extend_schema(request=s.WorkItemStatusIn, responses=s.AgentWorkItemOut)
+@api_view(["PUT"])
+def work_item_status(request, work_item_id):
+    """Tier II: move a work item on; when it is done, every linked request hears of it."""
+    work_item = work_item_get_for_agent(user=request.user, work_item_id=work_item_id)
+    if work_item is None:
+        raise NotFound
+    data = _valid(s.WorkItemStatusIn, request)
+    work_item = work_item_set_status(work_item=work_item, actor=request.user, status=data["status"])
+    return Response(_work_item_out(request, work_item))
