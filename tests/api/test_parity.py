@@ -241,3 +241,31 @@ def test_the_portal_and_the_api_do_the_same(row, ctx):
         assert 200 <= api.status_code < 300, api.content
         assert snapshot(by_api) != before, "the API call changed nothing"
         assert snapshot(by_api) == snapshot(by_portal)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["caller@example.org", "customer@example.org"])
+def test_an_agent_files_a_request_on_behalf_the_same_way(ctx, email):
+    tier1, request_type = ctx["tier1"], RequestType.objects.get(desk__key="CSD", key="general-request")
+    who = {"requester_email": email, "requester_name": "Cal Caller", "channel": "phone"}
+    fields = {"summary": "Called about the portal", "description": "Cannot sign in since Monday."}
+    browser = Client()
+    browser.force_login(tier1)
+    portal = browser.post(f"/agent/new/?type={request_type.pk}", {**who, **fields})
+    assert portal.status_code == 302, portal.content[:300]
+    api = _api_call(
+        tier1, "post", f"{API}/requests/on-behalf/", {**who, "request_type": request_type.pk, "fields": fields}
+    )
+    assert api.status_code == 201, api.content
+    by_portal, by_api = Ticket.objects.order_by("pk")
+    assert by_api.reference == api.json()["reference"]
+    assert snapshot(by_api) == snapshot(by_portal)
+    assert (by_api.requester, by_api.created_by, by_api.channel) == (by_portal.requester, tier1, "phone")
+    # The same refusals: no name for a new person, a type of another desk, a customer asking.
+    del who["requester_name"]
+    who["requester_email"] = "new-person@example.org"
+    body = {**who, "request_type": request_type.pk, "fields": fields}
+    assert browser.post(f"/agent/new/?type={request_type.pk}", {**who, **fields}).status_code == 400
+    assert "requester_name" in _api_call(tier1, "post", f"{API}/requests/on-behalf/", body).json()
+    assert _api_call(ctx["customer"], "post", f"{API}/requests/on-behalf/", body).status_code == 404
+    assert Ticket.objects.count() == 2

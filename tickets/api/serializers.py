@@ -267,6 +267,24 @@ class SubmitIn(serializers.Serializer):
     )
 
 
+class OnBehalfIn(serializers.Serializer):
+    """An agent files a request for a caller or an e-mail sender (the workspace's "New request")."""
+
+    request_type = serializers.IntegerField(min_value=1, help_text="A request type of one of your desks (its id).")
+    fields = serializers.DictField(required=False, default=dict, help_text="As for POST /api/v1/requests/.")
+    files = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=50),
+        required=False,
+        default=dict,
+    )
+    requester_email = serializers.CharField(max_length=254)
+    requester_name = serializers.CharField(
+        max_length=150, required=False, default="", help_text="Needed when the person has no account yet."
+    )
+    organization = serializers.IntegerField(min_value=1, required=False, help_text="The organisation's id.")
+    channel = serializers.ChoiceField(choices=["phone", "email"])
+
+
 SUBMIT_EXAMPLE = OpenApiExample(
     "A request with a file",
     request_only=True,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("desks/<str:key>/request-types/", catalogue.desk_request_types, name="desk_request_types"),
     path("request-types/<int:request_type_id>/", catalogue.request_type_detail, name="request_type_detail"),
     path("requests/", requests.requests, name="request_list"),
+    path("requests/on-behalf/", agents.request_on_behalf, name="request_on_behalf"),
     path("requests/<reference:reference>/", requests.request_detail, name="request_detail"),
     path("requests/<reference:reference>/activities/", requests.request_activities, name="request_activities"),
     path("requests/<reference:reference>/comments/", requests.request_comment, name="request_comment"),

@@ -1,6 +1,7 @@
 """Agents' operations: queues, search, assignment, priority, tier, merge, work items, reveal.
 Agent-only operations answer 404 to everyone but the desk's agents."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -9,7 +10,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from accounts.identity import InvalidEmail, email_canonical, user_by_email
-from tickets.forms import RequestTypeChangeForm
+from accounts.services import user_get_or_create_contact
+from tickets.forms import OnBehalfForm, RequestForm, RequestTypeChangeForm
+from tickets.models import RequestType
 from tickets.selectors import (
     AGENT_QUEUES,
     agent_desks,
@@ -32,6 +35,7 @@ from tickets.services import (
     ticket_link_related,
     ticket_merge,
     ticket_set_priority,
+    ticket_submit,
 )
 from tickets.work_items import (
     work_item_get_for_agent,
@@ -44,6 +48,7 @@ from tickets.work_items import (
 
 from .. import serializers as s
 from .common import SAVED_PREFIX, _as_agent, _detail, _page, _valid
+from .requests import request_form_data
 
 
 @extend_schema(responses=s.QueueOut(many=True), parameters=[OpenApiParameter("desk", str)])
@@ -271,3 +276,42 @@ def work_item_status(request, work_item_id):
     data = _valid(s.WorkItemStatusIn, request)
     work_item = work_item_set_status(work_item=work_item, actor=request.user, status=data["status"])
     return Response(_work_item_out(request, work_item))
+
+
+@extend_schema(request=s.OnBehalfIn, responses={201: s.AgentTicketDetailOut})
+@api_view(["POST"])
+def request_on_behalf(request):
+    """Agents: file a request for a caller or an e-mail sender, through the same two forms as
+    the workspace (who it is for, and the type's own form); they get the usual e-mail."""
+    if not user_is_agent(user=request.user):
+        raise NotFound
+    data = _valid(s.OnBehalfIn, request)
+    types = RequestType.objects.filter(is_active=True, desk__in=agent_desks(user=request.user))
+    request_type = types.filter(pk=data["request_type"]).first()
+    if request_type is None:
+        raise ValidationError({"request_type": [_("No request type of your desks has this id.")]})
+    who_data = {k: data.get(k) for k in ("requester_email", "requester_name", "organization", "channel")}
+    who = OnBehalfForm({k: v for k, v in who_data.items() if v is not None})
+    blank = RequestForm(request_type=request_type, user=request.user)
+    form = RequestForm(
+        request_form_data(data["fields"], data["files"], form=blank, name="fields"),
+        request_type=request_type,
+        user=request.user,
+    )
+    if not who.is_valid() or not form.is_valid():
+        errors = {k: [e["message"] for e in v] for k, v in who.errors.get_json_data().items()}
+        field_errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+        raise ValidationError({**errors, **({"fields": field_errors} if field_errors else {})})
+    person = who.cleaned_data
+    with transaction.atomic():
+        requester = user_get_or_create_contact(email=person["requester_email"], full_name=person["requester_name"])
+        joining = form.organization_and_site[0] if getattr(form, "joining", None) else None
+        ticket = ticket_submit(
+            request_type=request_type,
+            requester=requester,
+            values=form.submitted_values(),
+            organization=joining or person["organization"],
+            created_by=request.user,
+            channel=person["channel"],
+        )
+    return _detail(request, ticket, status=201)

@@ -202,7 +202,7 @@ def attachment_download(request, attachment_id):
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _request_form_data(values: dict, files: dict, *, form: RequestForm, name: str) -> QueryDict:
+def request_form_data(values: dict, files: dict, *, form: RequestForm, name: str) -> QueryDict:
     """The JSON values as the form's data, files as ids of staged uploads (under `files`, or as
     a list of ids under a file field's key); unknown keys and non-scalar values are refused per
     key, under `name` (the body's own word for them)."""
@@ -253,7 +253,7 @@ def _request_create(request):
     request_type = _request_type_for_submit(request, data)
     name = "values" if "values" in data and "fields" not in data else "fields"
     blank = RequestForm(request_type=request_type, user=request.user)
-    values = _request_form_data(data.get(name) or {}, data["files"], form=blank, name=name)
+    values = request_form_data(data.get(name) or {}, data["files"], form=blank, name=name)
     if "site" in data:
         values["site"] = str(data["site"])
     form = RequestForm(values, request_type=request_type, user=request.user)
