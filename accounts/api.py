@@ -40,6 +40,9 @@ class TokenObtainOut(serializers.Serializer):
 @authentication_classes([])
 @permission_classes([AllowAny])
 def token_obtain(request):
+    """A new API token for your e-mail address and password, shown only in this answer (only a
+    hash is kept). Wrong credentials and unknown addresses get the same 400; repeated failures
+    are limited like every sign-in (429 with Retry-After). Revoke tokens on your profile page."""
     data = TokenObtainIn(data=request.data)
     data.is_valid(raise_exception=True)
     # The Django request: the sign-in limit marks it (accounts.backends).

@@ -1,6 +1,7 @@
 """DRF authentication by API token (accounts.api_tokens): "Authorization: Token <key>" or
 "Authorization: Bearer <key>"."""
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -24,6 +25,10 @@ class ApiTokenAuthentication(BaseAuthentication):
         user = api_token_user(key=key)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        if user.language:
+            # As UserLanguageMiddleware does for sessions, which runs before DRF knows the user.
+            translation.activate(user.language)
+            request._request.LANGUAGE_CODE = user.language
         return user, None
 
     def authenticate_header(self, request):

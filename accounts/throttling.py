@@ -2,6 +2,7 @@
 time and fail open: the cache being down must not stop the API."""
 
 import logging
+import math
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -30,6 +31,18 @@ class _FailOpenThrottle(SimpleRateThrottle):
     def get_ident(self, request):
         # The same client address as every other limit (TRUSTED_PROXY_COUNT).
         return address_bucket(client_ip(request))
+
+    def wait(self):
+        """Whole seconds until one more request is allowed, at least 1. DRF's own answer is None
+        once the history holds more than the rate allows (the rate was lowered, or requests
+        raced past it), and a 429 without Retry-After leaves a client guessing."""
+        if not self.history:
+            return self.duration
+        # The history is newest first; one more request fits once all but num_requests - 1 of
+        # them have left the window, i.e. when entry num_requests - 1 expires.
+        index = min(max(self.num_requests - 1, 0), len(self.history) - 1)
+        remaining = self.history[index] + self.duration - self.now
+        return max(1, math.ceil(min(remaining, self.duration)))
 
 
 class UserRateThrottle(_FailOpenThrottle):

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN): /api/docs/
     "notifications",
     "accounts",
     "tickets",
@@ -119,7 +120,7 @@ REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["tickets.api.errors.SafeJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tickets.api.schema.HelpdeskAutoSchema",
     "EXCEPTION_HANDLER": "tickets.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -132,10 +133,27 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Help desk API",
-    "DESCRIPTION": "Requests, queues and the request lifecycle. Status changes only through /transitions/.",
+    "DESCRIPTION": (
+        "Everything a person does in the portal and the agent workspace. Get a token with "
+        "POST /api/v1/auth/token/ (or on your profile page), send it as `Authorization: Token <key>`, "
+        "read the catalogue (desks, request types, their forms), then submit and follow requests. "
+        "Status changes only through /transitions/ (and /approval/). Errors: 400 `{field: [messages]}`, "
+        'otherwise `{"detail": "…"}` with 401, 403, 404, 409, 413 or 429 (with Retry-After).'
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and its docs are for integrators before they have an account.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "displayOperationId": True},
+    "TAGS": [
+        {"name": "catalogue", "description": "Desks, request types and their create forms."},
+        {"name": "requests", "description": "Requests and everything done on them."},
+        {"name": "agents", "description": "The agents' queues and search."},
+        {"name": "auth", "description": "Tokens for scripts and integrations."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.workflow.Status",
         "WorkItemStatusEnum": "tickets.models.WorkItem.Status",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import signin_door
 
@@ -18,6 +19,14 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("agent/", include("tickets.urls_agent")),
     path("api/v1/", include("tickets.api.urls")),
+    # The API's schema and its docs, readable without signing in; Swagger UI's init script is
+    # its own request (the split view), so the page needs no inline script under the CSP.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("help/", include("kb.urls")),
     path("", include("portal.urls")),
 ]

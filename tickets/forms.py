@@ -4,6 +4,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
@@ -242,6 +243,45 @@ class RequestForm(AttachmentsFormMixin, forms.Form):
             fields=fields,
             files=files,
         )
+
+
+def request_form_description(*, form: RequestForm) -> list[dict]:
+    """The create form as data, for the API's catalogue: each field's key, type, label, help,
+    required, sensitive, choices and validation, read from the very form fields the portal
+    shows and validates with (so the two cannot disagree), in the active language."""
+    described = []
+    by_key = {field.key: field for field in form.request_fields}
+    for key, form_field in form.fields.items():
+        field = by_key.get(key)
+        kind = field.kind if field else "site"
+        rules: dict = {}
+        for attribute, rule in (("min_length", "min_length"), ("max_length", "max_length"),
+                                ("min_value", "min"), ("max_value", "max")):  # fmt: skip
+            if getattr(form_field, attribute, None) is not None:
+                rules[rule] = getattr(form_field, attribute)
+        if kind == RequestField.Kind.DATE:
+            rules["format"] = "YYYY-MM-DD"
+            if (field.validation or {}).get("not_in_future"):
+                rules["not_in_future"] = True
+        elif kind == RequestField.Kind.EMAIL:
+            rules["format"] = "email"
+        elif kind == RequestField.Kind.FILE:
+            rules["max_bytes"] = settings.ATTACHMENT_MAX_BYTES
+        item = {
+            "key": key,
+            "type": kind,
+            "label": str(form_field.label),
+            "help": str(form_field.help_text or ""),
+            "required": bool(getattr(form_field, "really_required", form_field.required)),
+            "sensitive": bool(field and field.sensitive),
+            "validation": rules,
+        }
+        if kind == RequestField.Kind.CHOICE:
+            item["choices"] = [{"value": v, "label": str(label)} for v, label in form_field.choices if v != ""]
+        elif kind == "site":
+            item["choices"] = [{"value": str(site.pk), "label": f"{site.organization} — {site}"} for site in form.sites]
+        described.append(item)
+    return described
 
 
 class CommentForm(AttachmentsFormMixin, forms.Form):

@@ -71,9 +71,11 @@ def ticket_list_for_customer(
     sort: str = "-created",
 ) -> QuerySet[Ticket]:
     """Requests "created" (by me), "shared" (with me), or of my "organization" (where my role
-    sees them all); filtered by status ("open", "done" or one status), desk and a text or
-    reference, sorted by one of CUSTOMER_SORTS."""
-    qs = ticket_visible_queryset(user=user).filter(ticket_list_scope_q(user=user, scope=scope))
+    sees them all), or "all" I may see; filtered by status ("open", "done" or one status), desk
+    and a text or reference, sorted by one of CUSTOMER_SORTS."""
+    qs = ticket_visible_queryset(user=user)
+    if scope != "all":
+        qs = qs.filter(ticket_list_scope_q(user=user, scope=scope))
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status == "done":
@@ -403,6 +405,10 @@ def _parse_cursor(after: str) -> tuple[Any, int] | None:
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), int(pk)
     except (ValueError, OverflowError, UnicodeDecodeError):
         return None
+
+
+# For the API's keyset lists.
+encode_cursor, parse_cursor = _encode_cursor, _parse_cursor
 
 
 def queue_cursor_valid(after: str) -> bool:

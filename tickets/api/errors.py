@@ -1,3 +1,11 @@
+"""The JSON API (Django REST framework): one view per operation, explicit input and output
+serializers, the same services and the same visibility rule as the pages.
+
+Every refusal has one shape: `{"detail": "…"}` (401, 403, 404, 405, 409, 413, 415, 429), or for
+bad input (400) messages by field; documented once in tickets/api/schema.py."""
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -5,12 +13,21 @@ from rest_framework.views import exception_handler
 
 from tickets.services import TicketError
 
+# When a throttle cannot say how long to wait, still tell the client something to go by.
+DEFAULT_RETRY_AFTER = "60"
+
 
 def api_exception_handler(exc, context):
-    """Domain refusals become 400, 403 or 409 with their message, in this one place."""
+    """Domain refusals become 400, 403 or 409 with their message, a body over the size limits
+    413, in this one place; every 429 says when to try again."""
     if isinstance(exc, TicketError):
         return Response({"detail": str(exc)}, status=exc.status_code)
-    return exception_handler(exc, context)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"detail": _("The request is too large.")}, status=413)
+    response = exception_handler(exc, context)
+    if response is not None and response.status_code == 429 and "Retry-After" not in response:
+        response["Retry-After"] = DEFAULT_RETRY_AFTER
+    return response
 
 
 class SafeJSONParser(JSONParser):

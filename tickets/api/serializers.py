@@ -3,9 +3,10 @@ SensitiveValue except the reveal one, which only the reveal service feeds."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
-from tickets.models import Activity, Priority, Team, Ticket, WorkItem
+from tickets.models import Activity, Priority, RequestField, Team, Ticket, WorkItem
 
 
 class PersonOut(serializers.Serializer):
@@ -15,7 +16,7 @@ class PersonOut(serializers.Serializer):
 
 CUSTOMER_FIELDS = [
     "reference", "url", "desk", "request_type", "request_type_name", "summary", "status", "status_label",
-    "requester", "organization", "channel", "escalation_requested", "resolved_at", "created_at", "updated_at",
+    "requester", "organization", "site", "channel", "escalation_requested", "resolved_at", "created_at", "updated_at",
     "version",
 ]  # fmt: skip
 AGENT_FIELDS = [
@@ -35,7 +36,8 @@ class TicketOut(serializers.ModelSerializer):
     request_type_name = serializers.CharField(source="request_type.display_name")
     status_label = serializers.CharField(source="get_status_display")
     requester = PersonOut()
-    organization = serializers.CharField(source="organization.name", default=None)
+    organization = serializers.CharField(source="organization.name", default=None, allow_null=True)
+    site = serializers.IntegerField(source="site_id", allow_null=True, help_text="The site's id, when it has one.")
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -49,8 +51,8 @@ class TicketOut(serializers.ModelSerializer):
 class AgentTicketOut(TicketOut):
     """A request as the desk's agents see it."""
 
-    team = serializers.CharField(source="team.name", default=None)
-    assignee = serializers.EmailField(source="assignee.email", default=None)
+    team = serializers.CharField(source="team.name", default=None, allow_null=True)
+    assignee = serializers.EmailField(source="assignee.email", default=None, allow_null=True)
 
     class Meta(TicketOut.Meta):
         fields = CUSTOMER_FIELDS + AGENT_FIELDS
@@ -81,7 +83,7 @@ class _DetailFields(serializers.Serializer):
     sensitive_fields = serializers.SerializerMethodField()
     participants = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
-    merged_into = serializers.CharField(source="merged_into.reference", default=None)
+    merged_into = serializers.CharField(source="merged_into.reference", default=None, allow_null=True)
     escalation_reason = serializers.CharField()
 
     def get_field_values(self, ticket) -> list[dict]:
@@ -117,11 +119,11 @@ class AttachmentOut(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, attachment) -> str:
-        return self.context["request"].build_absolute_uri(reverse("portal:attachment_download", args=[attachment.pk]))
+        return self.context["request"].build_absolute_uri(reverse("api:attachment_download", args=[attachment.pk]))
 
 
 class ActivityOut(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.full_name", default=None)
+    actor = serializers.CharField(source="actor.full_name", default=None, allow_null=True)
     attachments = AttachmentOut(many=True)
 
     class Meta:
@@ -146,6 +148,17 @@ class WorkItemOut(serializers.ModelSerializer):
     class Meta:
         model = WorkItem
         fields = ["id", "title", "kind", "status", "external_url", "created_at", "done_at"]
+
+
+class AgentWorkItemOut(WorkItemOut):
+    requests = serializers.ListField(
+        child=serializers.CharField(), source="visible_references", help_text="Linked requests you may see."
+    )
+    hidden_count = serializers.IntegerField(help_text="Linked requests of desks you do not work.")
+    changeable = serializers.BooleanField(help_text="Whether you may change its status.")
+
+    class Meta(WorkItemOut.Meta):
+        fields = [*WorkItemOut.Meta.fields, "requests", "hidden_count", "changeable"]
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -199,6 +212,20 @@ class MergeIn(VersionIn):
     )  # fmt: skip
 
 
+class RelatedIn(serializers.Serializer):
+    reference = serializers.RegexField(
+        r"^\s*[A-Za-z][A-Za-z0-9]{0,9}-\d{1,9}\s*$", max_length=24, help_text="Another request of your desks."
+    )
+
+
+class RequestTypeChangeIn(VersionIn):
+    request_type = serializers.IntegerField(min_value=1, help_text="A request type of the same desk (its id).")
+
+
+class WorkItemStatusIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WorkItem.Status.choices)
+
+
 class ShareIn(serializers.Serializer):
     email = serializers.EmailField(help_text="A colleague of the request's organisation.")
 
@@ -216,17 +243,156 @@ class WorkItemLinkIn(serializers.Serializer):
 
 
 class SubmitIn(serializers.Serializer):
-    desk = serializers.CharField(max_length=10, help_text="Desk key, e.g. CSD.")
-    request_type = serializers.SlugField(help_text="Request type key within the desk.")
-    values = serializers.DictField(help_text="Field values by field key: summary, description and the type's fields.")
-    site = serializers.IntegerField(required=False, help_text="For people with several sites.")
+    """Only these keys are read: anything else in the body (status, requester, organization,
+    reference, tier, …) is ignored. Status is never writable: it changes through /transitions/."""
+
+    request_type = serializers.CharField(
+        max_length=80,
+        help_text="The request type's id (GET /api/v1/desks/{key}/request-types/), or its key together with `desk`.",
+    )
+    desk = serializers.CharField(max_length=10, required=False, help_text="Desk key, e.g. CSD, with a type's key.")
+    fields = serializers.DictField(
+        required=False,
+        help_text="The create form's values by field key (GET /api/v1/request-types/{id}/): summary, description "
+        "and the type's fields; a file field takes a list of ids of files uploaded beforehand "
+        "(POST /api/v1/attachments/); `site` the id of one of your sites when you have several.",
+    )
+    values = serializers.DictField(required=False, help_text="Deprecated: the former name of `fields`.")
+    site = serializers.IntegerField(required=False, help_text="For people with several sites (or `fields.site`).")
     files = serializers.DictField(
         child=serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=50),
         required=False,
         default=dict,
-        help_text="File fields: ids of files uploaded beforehand (POST /api/v1/attachments/), by field key.",
+        help_text="File fields: ids of files uploaded beforehand, by field key (or give them in `fields`).",
     )
+
+
+class OnBehalfIn(serializers.Serializer):
+    """An agent files a request for a caller or an e-mail sender (the workspace's "New request")."""
+
+    request_type = serializers.IntegerField(min_value=1, help_text="A request type of one of your desks (its id).")
+    fields = serializers.DictField(required=False, default=dict, help_text="As for POST /api/v1/requests/.")
+    files = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=50),
+        required=False,
+        default=dict,
+    )
+    requester_email = serializers.CharField(max_length=254)
+    requester_name = serializers.CharField(
+        max_length=150, required=False, default="", help_text="Needed when the person has no account yet."
+    )
+    organization = serializers.IntegerField(min_value=1, required=False, help_text="The organisation's id.")
+    channel = serializers.ChoiceField(choices=["phone", "email"])
+
+
+SUBMIT_EXAMPLE = OpenApiExample(
+    "A request with a file",
+    request_only=True,
+    value={
+        "request_type": "12",
+        "fields": {
+            "summary": "Cannot open the attendance report",
+            "description": "Since Monday the report page shows an error for every month.",
+            "attachments": [41],
+        },
+    },
+)
+
+
+class NotifyIn(serializers.Serializer):
+    notify = serializers.BooleanField(help_text="Whether you get e-mail about this request.")
+
+
+class NotifyOut(serializers.Serializer):
+    notify = serializers.BooleanField()
+
+
+class ApprovalIn(VersionIn):
+    decision = serializers.ChoiceField(choices=["approve", "decline"])
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=32000, default="", help_text="Required to decline."
+    )
+
+
+class ParticipantOut(serializers.Serializer):
+    name = serializers.CharField(source="user.full_name")
+    email = serializers.EmailField(source="user.email")
+    notify = serializers.BooleanField()
+    removable = serializers.BooleanField(help_text="Whether you may remove this person.")
 
 
 class AttachmentIn(serializers.Serializer):
     file = serializers.FileField()
+
+
+# --- Catalogue --------------------------------------------------------------------------------
+
+
+class DeskOut(serializers.Serializer):
+    key = serializers.CharField(help_text="Prefix of the desk's references, e.g. CSD.")
+    name = serializers.CharField(source="display_name")
+    description = serializers.CharField(source="localized_description")
+    request_types_url = serializers.SerializerMethodField()
+
+    def get_request_types_url(self, desk) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:desk_request_types", args=[desk.key]))
+
+
+class RequestTypeOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Name it as `request_type` when you submit a request.")
+    key = serializers.CharField()
+    desk = serializers.CharField(source="desk.key")
+    group = serializers.CharField(source="group.key")
+    name = serializers.CharField(source="display_name")
+    summary = serializers.CharField(source="localized_summary")
+    meaning = serializers.CharField(source="localized_meaning")
+    when_to_use = serializers.CharField(source="localized_when_to_use")
+    needs_approval = serializers.BooleanField(help_text="Held until a vouching role of the organisation approves it.")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, request_type) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:request_type_detail", args=[request_type.pk]))
+
+
+class RequestTypeGroupOut(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    request_types = RequestTypeOut(many=True)
+
+
+class DeskRequestTypesOut(serializers.Serializer):
+    desk = DeskOut()
+    groups = RequestTypeGroupOut(many=True, help_text='"Contact us about": the types open to you, by group.')
+
+
+class ChoiceOut(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class FieldValidationOut(serializers.Serializer):
+    min_length = serializers.IntegerField(required=False)
+    max_length = serializers.IntegerField(required=False)
+    min = serializers.IntegerField(required=False)
+    max = serializers.IntegerField(required=False)
+    not_in_future = serializers.BooleanField(required=False, help_text="A date: today or earlier.")
+    max_bytes = serializers.IntegerField(required=False, help_text="A file: the largest size accepted.")
+    format = serializers.CharField(required=False, help_text="date: YYYY-MM-DD; email: an e-mail address.")
+
+
+class FormFieldOut(serializers.Serializer):
+    key = serializers.CharField(help_text="The key to send the value under in `fields`.")
+    type = serializers.ChoiceField(
+        choices=[*RequestField.Kind.values, "site"],
+        help_text="file: a list of ids of files uploaded beforehand; site: the id of one of your sites.",
+    )
+    label = serializers.CharField()
+    help = serializers.CharField(allow_blank=True)
+    required = serializers.BooleanField()
+    sensitive = serializers.BooleanField(help_text="Personal data: stored apart, shown only to Tier II.")
+    choices = ChoiceOut(many=True, required=False, help_text="For choice and site fields: the values accepted.")
+    validation = FieldValidationOut()
+
+
+class RequestTypeDetailOut(RequestTypeOut):
+    fields = FormFieldOut(many=True, source="form_fields", help_text="The create form, in order.")

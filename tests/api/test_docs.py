@@ -1,0 +1,76 @@
+"""The OpenAPI schema (readable without signing in, at /api/schema/ and /api/v1/schema/) and
+Swagger UI at /api/docs/ from our own static files, under the site's Content-Security-Policy."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.conftest import new_page, screenshot
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _schema() -> dict:
+    response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.django_db
+def test_the_schema_is_readable_without_signing_in_at_both_addresses():
+    schema = _schema()
+    assert Client().get("/api/v1/schema/", {"format": "json"}).json()["paths"] == schema["paths"]
+    for path in ("/api/v1/desks/", "/api/v1/desks/{key}/request-types/", "/api/v1/request-types/{request_type_id}/",
+                 "/api/v1/auth/token/", "/api/v1/attachments/{attachment_id}/",
+                 "/api/v1/requests/{reference}/approval/", "/api/v1/requests/{reference}/notifications/"):  # fmt: skip
+        assert path in schema["paths"], path
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_bodies_and_error_shapes():
+    schema = _schema()
+    operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()
+                  if method in METHODS]  # fmt: skip
+    assert len(operations) >= 25
+    for path, method, op in operations:
+        where = f"{method.upper()} {path}"
+        assert op.get("description"), f"{where}: no description"
+        responses = op["responses"]
+        success = [code for code in responses if code.startswith("2")]
+        assert success, where
+        for code in ("400", "401", "403", "404", "429"):
+            assert code in responses, f"{where}: {code} undocumented"
+        assert "Retry-After" in responses["429"]["headers"], where
+        assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+        if method in ("post", "put", "delete"):
+            assert "409" in responses, where
+        if method in ("post", "put") and not path.endswith("/reveal/"):
+            assert "requestBody" in op, f"{where}: no request body"
+    submit = schema["paths"]["/api/v1/requests/"]["post"]
+    assert submit["requestBody"]["content"]["application/json"]["examples"]
+
+
+@pytest.mark.django_db
+def test_the_schema_never_offers_status_as_an_input():
+    components = _schema()["components"]["schemas"]
+    for name, component in components.items():
+        if name.endswith("In") or name.endswith("Request"):
+            assert "status" not in component.get("properties", {}), name
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_swagger_ui_loads_from_our_origin_under_the_csp(browser, live_server):
+    page = new_page(browser, width=1280, height=900)
+    foreign = []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else foreign.append(r.url))
+    response = page.goto(f"{live_server.url}/api/docs/")
+    assert response.status == 200
+    assert response.headers["content-security-policy"] == settings.CONTENT_SECURITY_POLICY
+    page.get_by_text("Help desk API").first.wait_for()
+    page.locator(".opblock-tag", has_text="catalogue").first.wait_for()
+    page.locator(".opblock-summary-path", has_text="/api/v1/requests/").first.wait_for()
+    screenshot(page, "api-docs")
+    assert not foreign, foreign
+    page.console_errors.check()
+    page.context.close()

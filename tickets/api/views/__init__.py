@@ -1,0 +1,1 @@
+"""The JSON API views, one module per area; tickets/api/urls.py names them."""
