@@ -261,7 +261,7 @@ def request_form_description(*, form: RequestForm) -> list[dict]:
                 rules[rule] = getattr(form_field, attribute)
         if kind == RequestField.Kind.DATE:
             rules["format"] = "YYYY-MM-DD"
-            if (field.validation or {}).get("not_in_future"):
+            if field is not None and (field.validation or {}).get("not_in_future"):
                 rules["not_in_future"] = True
         elif kind == RequestField.Kind.EMAIL:
             rules["format"] = "email"
@@ -277,7 +277,8 @@ def request_form_description(*, form: RequestForm) -> list[dict]:
             "validation": rules,
         }
         if kind == RequestField.Kind.CHOICE:
-            item["choices"] = [{"value": v, "label": str(label)} for v, label in form_field.choices if v != ""]
+            choices: list[tuple[str, object]] = list(cast(forms.ChoiceField, form_field).choices)  # type: ignore[arg-type]
+            item["choices"] = [{"value": v, "label": str(label)} for v, label in choices if v != ""]
         elif kind == "site":
             item["choices"] = [{"value": str(site.pk), "label": f"{site.organization} — {site}"} for site in form.sites]
         described.append(item)
