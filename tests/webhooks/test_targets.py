@@ -127,9 +127,16 @@ def queued(db, submit, customer, make_endpoint, receiver, loopback_allowed):
     return endpoint, row
 
 
-def test_it_refuses_at_send_a_target_that_is_no_longer_allowed(queued, receiver, settings):
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:{port}/hook", "http://localhost:{port}/hook", "http://[::1]:{port}/hook",
+     "http://10.0.0.1:{port}/hook", "http://169.254.169.254:{port}/latest/meta-data/", "http://[::ffff:7f00:1]:{port}/"],
+)  # fmt: skip
+def test_it_refuses_at_send_a_target_that_is_no_longer_allowed(queued, receiver, settings, url):
     endpoint, row = queued
     settings.WEBHOOKS_ALLOWED_HOSTS = []
+    # As if it had been saved some other way, or the rule had been relaxed when it was.
+    Endpoint.objects.filter(pk=endpoint.pk).update(url=url.format(port=receiver.port))
     notification_deliver(notification_id=str(row.pk))
     row.refresh_from_db()
     assert row.status == Notification.Status.FAILED and row.attempts == 1  # refused: not retried
