@@ -44,7 +44,7 @@ class EndpointAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "scope"]
     search_fields = ["name", "url"]
     readonly_fields = ["secret_hint", "created_by", "created_at", "recent_deliveries"]
-    actions = ["rotate_secret"]
+    actions = ["rotate_secret", "deactivate", "activate"]
 
     @admin.display(description=_("Events"))
     def events_list(self, obj):
@@ -82,6 +82,26 @@ class EndpointAdmin(admin.ModelAdmin):
         if secret is None:
             return super().response_add(request, obj, post_url_continue)
         return _secret_page(request, [(obj, secret)], reverse("admin:webhooks_endpoint_change", args=[obj.pk]))
+
+    @admin.action(description=_("Deactivate the selected endpoints"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        # An update, not a save: an endpoint whose host now resolves privately can still be stopped.
+        count = queryset.update(is_active=False)
+        self.message_user(
+            request,
+            ngettext("%(count)d endpoint deactivated.", "%(count)d endpoints deactivated.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Activate the selected endpoints"), permissions=["change"])
+    def activate(self, request, queryset):
+        # Its address is checked again at every send: an endpoint refused there fails its deliveries.
+        count = queryset.update(is_active=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d endpoint activated.", "%(count)d endpoints activated.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Rotate the secret of the selected endpoints"), permissions=["change"])
     def rotate_secret(self, request, queryset):

@@ -5,6 +5,7 @@ import json
 import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 
 from notifications.services import notification_enqueue
 from tickets import workflow
@@ -40,14 +41,13 @@ def events_of_activity(activity: Activity) -> list[str]:
 
 
 def _endpoints_for(*, ticket: Ticket, events: list[str]) -> list[Endpoint]:
-    endpoints = Endpoint.objects.filter(is_active=True)
-    return [
-        endpoint
-        for endpoint in endpoints
-        if set(endpoint.events) & set(events)
-        and endpoint.desk_id in (None, ticket.desk_id)
-        and endpoint.organization_id in (None, ticket.organization_id)
-    ]
+    """The active endpoints that want one of these events about this request (one query; few rows)."""
+    endpoints = Endpoint.objects.filter(
+        Q(desk__isnull=True) | Q(desk_id=ticket.desk_id),
+        Q(organization__isnull=True) | Q(organization_id=ticket.organization_id),
+        is_active=True,
+    )
+    return [endpoint for endpoint in endpoints if set(endpoint.events) & set(events)]
 
 
 def webhooks_on_ticket_event(activity: Activity) -> int:
@@ -55,12 +55,16 @@ def webhooks_on_ticket_event(activity: Activity) -> int:
     events = events_of_activity(activity)
     if not events:
         return 0
+    endpoints = _endpoints_for(ticket=activity.ticket, events=events)
+    if not endpoints:
+        return 0
+    # Read again, whole: the caller's copy may predate the change the entry records.
     ticket = Ticket.objects.select_related("desk", "request_type", "requester", "organization", "team", "assignee").get(
         pk=activity.ticket_id
     )
     stored = 0
     readable = {}
-    for endpoint in _endpoints_for(ticket=ticket, events=events):
+    for endpoint in endpoints:
         scope = endpoint.scope
         if scope not in readable:
             # The visibility rule decides whether this scope may hear of this entry at all.

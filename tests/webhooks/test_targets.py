@@ -208,3 +208,18 @@ def test_it_does_not_follow_a_redirect(queued, receiver):
     (attempt,) = DeliveryAttempt.objects.filter(endpoint=endpoint)
     assert attempt.status_code == 302 and not attempt.succeeded
     assert receiver.received[-1].path == "/hook" and len(receiver.received) == 1
+
+
+@pytest.mark.django_db
+def test_an_endpoint_refused_now_can_still_be_deactivated(client, superuser, make_endpoint):
+    endpoint, _secret = make_endpoint("http://93.184.215.14/hook")
+    Endpoint.objects.filter(pk=endpoint.pk).update(url="http://10.9.9.9/hook")  # its host moved inside
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:webhooks_endpoint_changelist"),
+        {"action": "deactivate", "_selected_action": [endpoint.pk]},
+        follow=True,
+    )
+    assert "1 endpoint deactivated." in response.content.decode()
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
