@@ -28,7 +28,7 @@ def _secret_page(request, endpoints_and_secrets, back_url) -> TemplateResponse:
         "admin/webhooks/endpoint/secret.html",
         {
             **admin.site.each_context(request),
-            "title": _("Webhook secret"),
+            "title": _("Copy the signing secret now"),
             "secrets": endpoints_and_secrets,
             "back_url": back_url,
         },
