@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "portal",
     "mailin",
     "demo",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "mailin-poll": {"task": "mailin.tasks.poll_mailboxes", "schedule": env.float("MAILIN_POLL_SECONDS", default=60.0)},
+    "webhooks-prune-log": {"task": "webhooks.tasks.prune_delivery_log", "schedule": 86400.0},
 }
 # Inbound e-mail (mailin/): mailboxes are configured in the admin; these tune the polling.
 MAILIN_POLL_SECONDS = env.float("MAILIN_POLL_SECONDS", default=60.0)
@@ -285,6 +287,23 @@ NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", d
 NOTIFICATION_SWEEP_LOCK_SECONDS = env.float("NOTIFICATION_SWEEP_LOCK_SECONDS", default=30.0)
 # After a failed publish, a process leaves new messages to the sweep for this long.
 NOTIFICATION_PUBLISH_PAUSE_SECONDS = env.float("NOTIFICATION_PUBLISH_PAUSE_SECONDS", default=5.0)
+
+# --- Webhooks (webhooks/): a channel of the outbox, with the same claim, retry and sweep ---------
+# Host names (exactly as in an endpoint's URL) that may resolve to a private, loopback or
+# link-local address: an integration inside the operator's own network. Every other target must
+# resolve to public addresses only, checked at save and again at each send.
+WEBHOOKS_ALLOWED_HOSTS = env.list("WEBHOOKS_ALLOWED_HOSTS", default=[])
+# Retries: the e-mail's clocks unless set (notifications.E001 checks the longest against the
+# broker's visibility timeout).
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=NOTIFICATION_MAX_ATTEMPTS)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=NOTIFICATION_RETRY_BASE_SECONDS)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=NOTIFICATION_RETRY_MAX_SECONDS)
+# Connect and read timeout of one delivery; within the task's soft limit (webhooks.E001).
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=min(10.0, CELERY_TASK_SOFT_TIME_LIMIT / 3))
+# A Celery queue of their own, so a slow receiver never holds up mail ("": the default queue).
+WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="")
+# The delivery log keeps each attempt this many days.
+WEBHOOKS_LOG_DAYS = env.int("WEBHOOKS_LOG_DAYS", default=30)
 
 # --- Files -----------------------------------------------------------------------------------
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))

@@ -8,8 +8,8 @@ from .services import notification_retry_failed
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin[Notification]):
-    list_display = ["created_at", "kind", "to_email", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind"]
+    list_display = ["created_at", "channel", "kind", "to_email", "target", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "kind"]
     search_fields = ["to_email", "subject", "message_id"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     actions = ["retry"]

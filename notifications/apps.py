@@ -7,3 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
+        from .channels import EMAIL, channel_register
+        from .services import email_send
+
+        channel_register(name=EMAIL, send=email_send, settings_prefix="NOTIFICATION")

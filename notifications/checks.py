@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
+from .channels import channels_all
+
 # kombu's Redis transport uses this when CELERY_BROKER_TRANSPORT_OPTIONS gives none.
 KOMBU_DEFAULT_VISIBILITY_TIMEOUT = 3600
 
@@ -13,12 +15,15 @@ def check_outbox_timeouts(app_configs: object = None, **kwargs: object) -> list[
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
     visibility = options.get("visibility_timeout", KOMBU_DEFAULT_VISIBILITY_TIMEOUT)
     time_limit = settings.CELERY_TASK_TIME_LIMIT or 0
-    longest = settings.NOTIFICATION_RETRY_MAX_SECONDS + time_limit
+    # Every channel's retries wait in the same queues: the longest countdown of any of them counts.
+    channel = max(channels_all(), key=lambda c: c.retry_max_seconds, default=None)
+    prefix = channel.settings_prefix if channel else "NOTIFICATION"
+    longest = (channel.retry_max_seconds if channel else settings.NOTIFICATION_RETRY_MAX_SECONDS) + time_limit
     if visibility <= longest:
         errors.append(
             Error(
                 f"CELERY_BROKER_TRANSPORT_OPTIONS visibility_timeout ({visibility} s) must be longer than "
-                f"NOTIFICATION_RETRY_MAX_SECONDS + CELERY_TASK_TIME_LIMIT ({longest:g} s).",
+                f"{prefix}_RETRY_MAX_SECONDS + CELERY_TASK_TIME_LIMIT ({longest:g} s).",
                 hint="A retry waiting for its countdown is held unacknowledged by a worker; past the visibility "
                 "timeout Redis hands it to another worker as well. Raise CELERY_VISIBILITY_TIMEOUT.",
                 id="notifications.E001",

@@ -13,8 +13,12 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # How it is sent (notifications.channels): "email", or a channel another app registered.
+    channel = models.CharField(max_length=16, default="email")
     kind = models.CharField(max_length=64, help_text="Event name, e.g. signup_verification.")
-    to_email = models.EmailField()
+    # E-mail: the address. Other channels name their target in `target` (a webhook endpoint's id).
+    to_email = models.EmailField(blank=True)
+    target = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=8, default="en")
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
@@ -50,4 +54,4 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.to_email} ({self.status})"
+        return f"{self.kind} → {self.to_email or f'{self.channel} {self.target}'} ({self.status})"

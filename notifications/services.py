@@ -6,6 +6,7 @@ This module knows nothing of tickets or accounts; callers decide who gets what.
 import logging
 import random
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .channels import EMAIL, PermanentFailure, channel_get
 from .links import site_url
 from .models import Notification
 
@@ -71,22 +73,53 @@ def notification_create(
     return notification
 
 
+def notification_enqueue(
+    *,
+    channel: str,
+    kind: str,
+    target: str,
+    subject: str,
+    body_text: str,
+    headers: dict[str, str] | None = None,
+    notification_id: uuid.UUID | None = None,
+) -> Notification:
+    """Store one message of another channel (its sender reads `target` and the body) and queue
+    its sending for after the surrounding transaction commits, as notification_create does."""
+    channel_get(channel)  # an unknown channel fails here, not in a worker later
+    notification_id = notification_id or uuid.uuid4()
+    notification = Notification.objects.create(
+        id=notification_id,
+        channel=channel,
+        kind=kind,
+        target=target,
+        subject=subject[:255],
+        body_text=body_text,
+        # Unique like an e-mail's; the id itself is what a channel's receiver deduplicates by.
+        message_id=f"<{notification_id}@{channel}.{settings.EMAIL_MESSAGE_ID_DOMAIN}>",
+        headers=headers or {},
+    )
+    notification_id_text = str(notification.pk)
+    transaction.on_commit(lambda: notification_publish(notification_id=notification_id_text, channel=channel))
+    return notification
+
+
 # Per process: after a failed publish, later ones skip the broker for a few seconds instead of
 # each waiting for it again (a hung Redis costs one timeout, not one per message).
 _publish_paused_until = 0.0
 
 
-def _publish_task(notification_id: str) -> bool:
+def _publish_task(notification_id: str, channel: str = EMAIL) -> bool:
     """Send the task to the broker once, quickly; False (and a short pause) when it is unreachable."""
     global _publish_paused_until
     from .tasks import send_notification
 
     if time.monotonic() < _publish_paused_until:
         return False
+    options = {"queue": queue} if (queue := channel_get(channel).queue) else {}
     try:
         # No retries here: the connect and socket timeouts in CELERY_BROKER_TRANSPORT_OPTIONS
         # bound this call, and a message that did not make it is the sweep's.
-        send_notification.apply_async(args=[notification_id], retry=False)
+        send_notification.apply_async(args=[notification_id], retry=False, **options)
     except Exception:  # noqa: BLE001 - the broker being down must not break the page
         _publish_paused_until = time.monotonic() + settings.NOTIFICATION_PUBLISH_PAUSE_SECONDS
         logger.warning("could not publish notification %s; the sweep will", notification_id, exc_info=True)
@@ -94,10 +127,10 @@ def _publish_task(notification_id: str) -> bool:
     return True
 
 
-def notification_publish(*, notification_id: str) -> bool:
+def notification_publish(*, notification_id: str, channel: str = EMAIL) -> bool:
     """Hand the message to the broker; on failure leave the row to the sweep, never raise."""
     queued_at = timezone.now()  # taken in the on_commit callback: the commit has just happened
-    if not _publish_task(notification_id):
+    if not _publish_task(notification_id, channel):
         return False
     try:
         Notification.objects.filter(pk=notification_id).update(queued_at=queued_at)
@@ -113,10 +146,11 @@ class DeliveryOutcome:
     retry_in: float | None = None
 
 
-def retry_delay(attempts: int) -> float:
-    """Exponential backoff with jitter, capped."""
-    base = settings.NOTIFICATION_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
-    return float(min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.0))
+def retry_delay(attempts: int, channel: str = EMAIL) -> float:
+    """Exponential backoff with jitter, capped (the channel's settings)."""
+    policy = channel_get(channel)
+    base = policy.retry_base_seconds * (2 ** max(attempts - 1, 0))
+    return float(min(policy.retry_max_seconds, base) * random.uniform(0.5, 1.0))
 
 
 def _claimable() -> Q:
@@ -140,16 +174,17 @@ def notification_deliver(*, notification_id: str) -> DeliveryOutcome:
     if not claimed:
         return DeliveryOutcome(sent=False)
     notification = Notification.objects.get(pk=notification_id)
+    channel = channel_get(notification.channel)
     try:
-        _send(notification)
+        channel.send(notification)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
         logger.warning("sending notification %s failed: %s", notification_id, exc)
-        if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        if isinstance(exc, PermanentFailure) or notification.attempts >= channel.max_attempts:
             Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
                 status=Notification.Status.FAILED, last_error=repr(exc)[:2000]
             )
             return DeliveryOutcome(sent=False)
-        delay = retry_delay(notification.attempts)
+        delay = retry_delay(notification.attempts, notification.channel)
         Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
             status=Notification.Status.PENDING,
             last_error=repr(exc)[:2000],
@@ -181,7 +216,8 @@ def _mark_sent(*, notification_id: str, claimed_at: datetime | None) -> None:
             time.sleep(pause)
 
 
-def _send(notification: Notification) -> None:
+def email_send(notification: Notification) -> None:
+    """The e-mail channel's sender."""
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
@@ -211,17 +247,17 @@ def notification_sweep(*, limit: int = 500, budget_seconds: float | None = None)
     while True:
         now = timezone.now()
         older_than = now - timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
-        ids = [
-            str(pk)
-            for pk in Notification.objects.filter(_claimable(), created_at__lt=older_than)
+        rows = [
+            (str(pk), channel)
+            for pk, channel in Notification.objects.filter(_claimable(), created_at__lt=older_than)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=older_than))
             .order_by("created_at")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "channel")[:limit]
         ]
         queued = []
-        for notification_id in ids:
-            if not _publish_task(notification_id):
+        for notification_id, channel in rows:
+            if not _publish_task(notification_id, channel):
                 break
             queued.append(notification_id)
         if queued:
@@ -231,20 +267,18 @@ def notification_sweep(*, limit: int = 500, budget_seconds: float | None = None)
             return total
 
 
-def notification_retry_failed(*, notification_ids: Iterable[UUID | str]) -> int:
-    """Admin action: give failed messages a fresh set of attempts."""
-    ids = list(
-        Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED).values_list(
-            "pk", flat=True
-        )
-    )
-    Notification.objects.filter(pk__in=ids).update(
+def notification_retry_failed(*, notification_ids: Iterable[UUID | str], include_sent: bool = False) -> int:
+    """Admin action: give failed messages (and with include_sent, sent ones: a webhook's
+    "redeliver") a fresh set of attempts. Messages being sent or waiting are left alone."""
+    statuses = [Notification.Status.FAILED, *([Notification.Status.SENT] if include_sent else [])]
+    rows = list(Notification.objects.filter(pk__in=notification_ids, status__in=statuses).values_list("pk", "channel"))
+    Notification.objects.filter(pk__in=[pk for pk, _channel in rows], status__in=statuses).update(
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
     )
-    for notification_id in ids:
-        _publish_on_commit(str(notification_id))
-    return len(ids)
+    for notification_id, channel in rows:
+        _publish_on_commit(str(notification_id), channel)
+    return len(rows)
 
 
-def _publish_on_commit(notification_id: str) -> None:
-    transaction.on_commit(lambda: notification_publish(notification_id=notification_id))
+def _publish_on_commit(notification_id: str, channel: str) -> None:
+    transaction.on_commit(lambda: notification_publish(notification_id=notification_id, channel=channel))

@@ -18,6 +18,7 @@ from . import sla, workflow
 from .attachments import attachment_stage
 from .emails import ticket_email, ticket_email_participants
 from .errors import StaleVersion, TicketError, TransitionNotAllowed
+from .events import ticket_event
 from .fields import field_values_split, request_fields_for_submit, sensitive_values_create
 from .models import (
     Activity,
@@ -126,6 +127,7 @@ def ticket_submit(
     )
     for key, items in files.items():
         _attachments_claim(items=items, ticket=ticket, activity=activity, uploaded_by=uploader, field_key=key)
+    ticket_event(activity=activity)
     ticket_email(user=requester, kind="request_received", ticket=ticket, status=workflow.Status(ticket.status).label)
     if ticket.status == workflow.Status.WAITING_FOR_APPROVAL:
         _notify_vouchers(ticket)
@@ -184,7 +186,7 @@ def ticket_transition(
     Ticket.objects.filter(pk=locked.pk).update(**changes)
     if action == "approve" and actor is not None:  # approving takes a vouching role: a person
         _approval_side_effects(ticket=locked, approver=actor)
-    Activity.objects.create(
+    activity = Activity.objects.create(
         ticket=locked,
         actor=actor,
         kind=Activity.Kind.STATUS,
@@ -195,6 +197,7 @@ def ticket_transition(
         data={"action": action},
     )
     locked.refresh_from_db()
+    ticket_event(activity=activity)
     if transition.public:
         kind = STATUS_EMAIL.get(transition.target, "status_changed")
         ticket_email_participants(
@@ -314,6 +317,7 @@ def ticket_comment(
         body=body.strip(),
     )
     _attachments_claim(items=uploads, ticket=ticket, activity=activity, uploaded_by=author)
+    ticket_event(activity=activity)
     if internal:
         return activity
     if not is_agent and ticket.status == workflow.Status.WAITING_FOR_CUSTOMER:
@@ -354,7 +358,10 @@ def ticket_request_escalation(
         escalation_requested_at=timezone.now(),
         priority=min(locked.priority + 1, Priority.URGENT),
     )
-    Activity.objects.create(ticket=ticket, actor=actor, kind=Activity.Kind.ESCALATION_REQUEST, body=reason.strip())
+    activity = Activity.objects.create(
+        ticket=ticket, actor=actor, kind=Activity.Kind.ESCALATION_REQUEST, body=reason.strip()
+    )
+    ticket_event(activity=activity)
     team_members = ticket.team.members.filter(is_active=True) if ticket.team is not None else User.objects.none()
     for agent in team_members:
         ticket_email(user=agent, kind="escalation_requested", ticket=ticket, reason=reason.strip())
@@ -385,7 +392,7 @@ def _agent_change(
     if old == value:
         return locked, False
     ticket = _save(locked, **{field: value})
-    Activity.objects.create(
+    activity = Activity.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -393,6 +400,7 @@ def _agent_change(
         old_value=shown(old) if old is not None else "",
         new_value=shown(value) if value is not None else "",
     )
+    ticket_event(activity=activity)
     return ticket, True
 
 
@@ -448,7 +456,7 @@ def ticket_escalate_tier(
     if to_tier == 2:
         changes["escalation_requested"] = False
     ticket = _save(locked, **changes)
-    Activity.objects.create(
+    activity = Activity.objects.create(
         ticket=ticket,
         actor=actor,
         kind=Activity.Kind.TIER,
@@ -458,6 +466,7 @@ def ticket_escalate_tier(
         new_value=str(to_tier),
         data={"team": team.pk},
     )
+    ticket_event(activity=activity)
     for agent in team.members.filter(is_active=True).exclude(pk=actor.pk):
         ticket_email(user=agent, kind="tier_escalation", ticket=ticket, reason=reason.strip())
     if to_tier == 2:
@@ -534,7 +543,7 @@ def ticket_merge(
         expected_version=expected_version,
     )
     Ticket.objects.filter(pk=ticket.pk).update(merged_into=survivor)
-    Activity.objects.create(
+    merged = Activity.objects.create(
         ticket=survivor,
         actor=actor,
         kind=Activity.Kind.MERGE,
@@ -542,6 +551,7 @@ def ticket_merge(
         old_value=duplicate.reference,
         new_value=survivor.reference,
     )
+    ticket_event(activity=merged)
     for user in share_with:
         ticket_share(ticket=survivor, actor=actor, user=user)
     _bump_version(ticket=survivor, expected_version=None)

@@ -122,10 +122,14 @@ def ticket_visible_to(*, ticket: Ticket, user: Viewer) -> bool:
     return bool(ticket_roles(ticket=ticket, user=user))
 
 
-def activities_visible(*, ticket: Ticket, user: Viewer, roles: frozenset[str] | None = None) -> QuerySet[Activity]:
+def activities_visible(
+    *, ticket: Ticket, user: Viewer | None, roles: frozenset[str] | None = None
+) -> QuerySet[Activity]:
     """The part of the activity log this user may read: all of it for the desk's agents, the
-    public entries for the request's other people, nothing for anyone else."""
-    roles = ticket_roles(ticket=ticket, user=user) if roles is None else roles
+    public entries for the request's other people, nothing for anyone else. With no user (a
+    system reader such as a webhook), the roles say who it reads as."""
+    if roles is None:
+        roles = ticket_roles(ticket=ticket, user=user) if user is not None else frozenset()
     activities = Activity.objects.filter(ticket=ticket)
     if Role.AGENT in roles:
         return activities
