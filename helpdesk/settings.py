@@ -442,5 +442,10 @@ SLA_BUSINESS_DAYS = env.str("SLA_BUSINESS_DAYS", default="1,2,3,4,5")
 SLA_HOLIDAYS = env.str("SLA_HOLIDAYS", default="")  # comma-separated ISO dates
 SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)
 
+# bench/http_bench.py: routes /bench/ceiling/ (helpdesk.views.bench_ceiling), the yardstick page.
+BENCH_CEILING = env.bool("BENCH_CEILING", default=False)
+
 # Agent queues
+# The counts beside queue and list names are recounted at most this often per person (tickets/counts.py).
+LIST_COUNT_CACHE_SECONDS = env.int("LIST_COUNT_CACHE_SECONDS", default=30)
 QUEUE_EXPORT_MAX_ROWS = env.int("QUEUE_EXPORT_MAX_ROWS", default=10000)

@@ -54,3 +54,22 @@ def landing(request):
     from tickets.visibility import user_is_agent
 
     return redirect("agent:home" if user_is_agent(user=request.user) else "portal:home")
+
+
+@login_required
+def bench_ceiling(request):
+    """The benchmark's yardstick (routed only with BENCH_CEILING on): a signed-in page behind the
+    same middleware and session that reads one ticket by primary key and renders no template, so
+    no page can be faster on the same machine; bench/http_bench.py shows every page as a share."""
+    from django.http import Http404, HttpResponse
+
+    from tickets.models import Ticket
+
+    try:
+        pk = int(request.GET.get("pk", "0"))
+    except ValueError:
+        raise Http404 from None
+    reference = Ticket.objects.filter(pk=pk).values_list("reference", flat=True).first()
+    if reference is None:
+        raise Http404
+    return HttpResponse(reference, content_type="text/plain")

@@ -1,4 +1,5 @@
-from tickets.selectors import capped_count, ticket_list_for_customer, user_is_agent
+from tickets.counts import customer_list_counts
+from tickets.selectors import user_is_agent
 
 
 def navigation(request):
@@ -7,6 +8,6 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_request_count": capped_count(ticket_list_for_customer(user=user)),
+        "nav_request_count": customer_list_counts(user=user, scopes=["created"])["created"],
         "nav_is_agent": user_is_agent(user=user),
     }

@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.services import user_set_language
 from kb.selectors import article_search
 from tickets import workflow
+from tickets.counts import customer_list_counts
 from tickets.forms import (
     CommentForm,
     EscalateForm,
@@ -29,7 +30,6 @@ from tickets.pagination import page_of
 from tickets.participants import participant_may_share, participant_removable_by, participant_remove
 from tickets.selectors import (
     activities_visible,
-    capped_count,
     desks_for_portal,
     request_types_for_user,
     ticket_colleagues,
@@ -122,7 +122,7 @@ def request_list(request):
     )
     page = page_of(tickets, number=request.GET.get("page"))
     scopes = [key for key in SCOPES if key != "organization" or user_vouches(user=request.user)]
-    counts = {key: capped_count(ticket_list_for_customer(user=request.user, scope=key)) for key in scopes}
+    counts = customer_list_counts(user=request.user, scopes=scopes)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

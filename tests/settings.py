@@ -35,3 +35,6 @@ os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
 
 # The desks' receiving mail server, whose Authentication-Results headers the inbound tests write.
 MAILIN_AUTHSERV_IDS = "mx.test"
+LIST_COUNT_CACHE_SECONDS = env.int(
+    "LIST_COUNT_CACHE_SECONDS", default=0
+)  # counted fresh; tests/tickets/test_counts.py turns it on

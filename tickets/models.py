@@ -367,6 +367,8 @@ class Ticket(models.Model):
                 condition=models.Q(escalation_requested=True),
             ),
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_clock_idx"),
+            # Newest first across desks: the search's candidates for a common word (tickets/search.py).
+            models.Index(F("created_at").desc(), F("id").desc(), name="ticket_created_idx"),
         ]
 
     def __str__(self):

@@ -107,25 +107,17 @@ def ticket_search(
     visible = ticket_visible_queryset(user=user).select_related(
         "desk", "request_type", "requester", "organization", "team", "assignee"
     )
-    if desks is not None:
-        visible = visible.filter(desk__in=desks)
+    if desks is not None:  # a list of ids, so the planner sees the desks
+        visible = visible.filter(desk_id__in=list(desks.values_list("pk", flat=True)))
     match = REFERENCE_PATTERN.match(query)
     if match:
         return list(visible.filter(reference=f"{match.group(1).upper()}-{int(match.group(2))}")[:1])
     if connection.vendor != "postgresql":
         return list(visible.filter(Q(summary__icontains=query) | Q(description__icontains=query))[:limit])
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from .search import ticket_fulltext_search
 
-    vector = SearchVector("summary", weight="A", config="simple") + SearchVector(
-        "description", weight="B", config="simple"
-    )
-    search = SearchQuery(query, search_type="websearch", config="simple")
-    # Match with @@ first: ts_rank can give rows that do not match a small positive rank.
-    return list(
-        visible.annotate(document=vector, rank=SearchRank(vector, search))
-        .filter(document=search)
-        .order_by("-rank", "-created_at")[:limit]
-    )
+    # The agent's document (with internal notes) only over the desks they work.
+    return ticket_fulltext_search(visible=visible, user=user, query=query, limit=limit, agent=desks is not None)
 
 
 def agent_ticket_search(*, user: User, query: str, limit: int = 50) -> list[Ticket]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.services import user_get_or_create_contact
 
 from . import workflow
+from .counts import agent_queue_counts
 from .forms import (
     AgentReplyForm,
     AssignForm,
@@ -39,12 +40,10 @@ from .selectors import (
     AGENT_QUEUES,
     activities_visible,
     agent_desks,
-    agent_queue,
     agent_queue_page,
     agent_ticket_search,
     agent_tier,
     agent_visibility_q,
-    capped_count,
     desk_agents,
     queue_export_rows,
     saved_queue_get_for_agent,
@@ -99,20 +98,15 @@ def _queue_context(request, queue):
     """What every queue page shows: the desk filter, the named and saved queues with capped counts."""
     desks = list(agent_desks(user=request.user))
     desk = next((d for d in desks if d.slug == request.GET.get("desk")), None)
+    saved_queues = saved_queues_for_agent(user=request.user)
+    counts = agent_queue_counts(user=request.user, desk=desk, saved=saved_queues)
     queues = [
-        (
-            reverse("agent:queue", args=[key]),
-            key,
-            label,
-            capped_count(agent_queue(queue=key, user=request.user, desk=desk)),
-        )
-        for key, label in AGENT_QUEUES.items()
+        (reverse("agent:queue", args=[key]), key, label, counts["named"][key]) for key, label in AGENT_QUEUES.items()
     ]
     saved = [
-        (reverse("agent:saved_queue", args=[item.slug]), item, item.display_name,
-         capped_count(agent_queue(queue=item, user=request.user, desk=desk)))
-        for item in saved_queues_for_agent(user=request.user)
-    ]  # fmt: skip
+        (reverse("agent:saved_queue", args=[item.slug]), item, item.display_name, counts["saved"][item.pk])
+        for item in saved_queues
+    ]
     return {"desks": desks, "desk": desk, "queues": queues, "saved_queues": saved, "queue": queue}
 
 

@@ -38,14 +38,18 @@ def user_is_agent(*, user: Viewer) -> bool:
     )
 
 
+def _vouched_organizations(user: User) -> QuerySet[Membership]:
+    # A role counts while it is held, in an organisation that is still active.
+    return Membership.objects.filter(
+        user=user, role__in=Membership.VOUCHING_ROLES, organization__is_active=True
+    ).values("organization")
+
+
 def _role_conditions(user: Viewer) -> dict[str, Q]:
     """The rule itself: for each role, the condition on a ticket row that gives it to this user."""
     if not user.is_authenticated or not user.is_active:
         return {}
-    # A role counts while it is held, in an organisation that is still active.
-    vouched = Membership.objects.filter(
-        user=user, role__in=Membership.VOUCHING_ROLES, organization__is_active=True
-    ).values("organization")
+    vouched = _vouched_organizations(user)
     return {
         Role.CUSTOMER: Q(requester=user) | Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user)),  # type: ignore[dict-item]
         Role.VOUCHER: Q(organization__in=vouched),
@@ -85,11 +89,15 @@ def ticket_list_scope_q(*, user: Viewer, scope: str) -> Q:
     conditions = _role_conditions(user)
     if not conditions:
         return Q(pk__in=[])
+    # Each scope is its role's condition written so an index serves it (the lists are ANDed with
+    # the whole rule as well): the vouched organisations as a list of ids, so PostgreSQL walks
+    # (organization, -created_at) in order; "shared" as the participations themselves, which is
+    # what (requester OR participant) AND NOT requester leaves.
     if scope == "organization":
-        return conditions[Role.VOUCHER]
+        return Q(organization_id__in=list(_vouched_organizations(user).values_list("organization", flat=True)))
     if scope == "shared":
-        return conditions[Role.CUSTOMER] & ~Q(requester=user)
-    return conditions[Role.CUSTOMER] & Q(requester=user)
+        return Q(pk__in=Participant.objects.filter(user=user).values("ticket_id")) & ~Q(requester=user)
+    return Q(requester=user)
 
 
 def ticket_visible_queryset(*, user: Viewer) -> QuerySet[Ticket]:
