@@ -22,6 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -73,12 +74,13 @@ def _type_templates() -> list[dict]:
         for field in rt.fields.filter(archived=False).order_by("position", "pk"):
             if field.key in (RequestField.SUMMARY, RequestField.DESCRIPTION) or field.kind == RequestField.Kind.FILE:
                 continue
-            value = {
+            samples: dict[str, Any] = {
                 RequestField.Kind.NUMBER: 3,
                 RequestField.Kind.DATE: "2026-01-15",
                 RequestField.Kind.EMAIL: "someone@example.org",
                 RequestField.Kind.CHOICE: (field.choices or [{"value": "x"}])[0].get("value"),
-            }.get(field.kind, f"Sample {field.key.replace('_', ' ')}")
+            }
+            value = samples.get(field.kind, f"Sample {field.key.replace('_', ' ')}")
             if field.sensitive:
                 sensitive.append((field.pk, field.key, field.name, str(value)))
                 continue

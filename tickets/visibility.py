@@ -12,6 +12,8 @@ activity log, files and e-mail recipients go through `activities_visible`,
 `attachment_get_visible` and `ticket_visible_to`. Outsiders get a 404 from every door.
 """
 
+from typing import Any, cast
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
@@ -38,7 +40,7 @@ def user_is_agent(*, user: Viewer) -> bool:
     )
 
 
-def _vouched_organizations(user: User) -> QuerySet[Membership]:
+def _vouched_organizations(user: User) -> QuerySet[Membership, Any]:
     # A role counts while it is held, in an organisation that is still active.
     return Membership.objects.filter(
         user=user, role__in=Membership.VOUCHING_ROLES, organization__is_active=True
@@ -93,11 +95,12 @@ def ticket_list_scope_q(*, user: Viewer, scope: str) -> Q:
     # the whole rule as well): the vouched organisations as a list of ids, so PostgreSQL walks
     # (organization, -created_at) in order; "shared" as the participations themselves, which is
     # what (requester OR participant) AND NOT requester leaves.
+    member = cast(User, user)  # a user with conditions is signed in
     if scope == "organization":
-        return Q(organization_id__in=list(_vouched_organizations(user).values_list("organization", flat=True)))
+        return Q(organization_id__in=list(_vouched_organizations(member).values_list("organization", flat=True)))
     if scope == "shared":
-        return Q(pk__in=Participant.objects.filter(user=user).values("ticket_id")) & ~Q(requester=user)
-    return Q(requester=user)
+        return Q(pk__in=Participant.objects.filter(user=member).values("ticket_id")) & ~Q(requester=member)
+    return Q(requester=member)
 
 
 def ticket_visible_queryset(*, user: Viewer) -> QuerySet[Ticket]:
