@@ -12,7 +12,7 @@ from accounts.api_tokens import api_tokens_of
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.services import user_set_language
-from kb.selectors import article_search
+from kb.selectors import article_search, articles_top_for_desk
 from tickets import workflow
 from tickets.forms import (
     CommentForm,
@@ -77,7 +77,8 @@ def desk_detail(request, slug):
         groups[-1][1].append(request_type)
     selected_key = request.GET.get("group") or (groups[0][0].key if groups else None)
     selected = next((g for g in groups if g[0].key == selected_key), groups[0] if groups else None)
-    return render(request, "portal/desk_detail.html", {"desk": desk, "groups": groups, "selected": selected})
+    context = {"desk": desk, "groups": groups, "selected": selected, "top_articles": articles_top_for_desk(desk=desk)}
+    return render(request, "portal/desk_detail.html", context)
 
 
 @login_required
