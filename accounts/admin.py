@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from .api_tokens import api_token_revoke
 from .forms import CanonicalEmailField
-from .models import ApiToken, Membership, Organization, Site, User
+from .models import ApiToken, JoinRequest, Membership, Organization, Site, User
 from .services import user_deactivate
 
 
@@ -126,3 +126,23 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__email", "organization__name"]
     autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests to join are answered in the portal (/approvals/), where the answer
+    makes the membership and tells the person (accounts.joining)."""
+
+    list_display = ["user", "organization", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["user", "organization", "decided_by"]
+    search_fields = ["organization__name", "organization__provider_id"]
+    readonly_fields = [
+        "user", "organization", "message", "status", "created_at", "decided_at", "decided_by", "decision_note",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

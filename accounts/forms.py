@@ -134,3 +134,35 @@ class SignInCheckedPasswordChangeForm(PasswordChangeForm):
         if authenticate(self.request, username=self.user.email, password=old_password) is None:
             raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
+
+
+class JoinOrganizationForm(forms.Form):
+    """Ask to join an organisation by its provider ID or its exact name (accounts.joining)."""
+
+    organization = forms.CharField(
+        label=_("Provider ID or organisation name"),
+        max_length=200,
+        help_text=_(
+            "The provider ID is on your organisation's letters from the programme (for example CC-100234). "
+            "The full name works too, written exactly as your organisation uses it."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    message = forms.CharField(
+        label=_("Message to your director (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example your job and the site you work at, so they know it is you."),
+    )
+
+
+class JoinDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    note = forms.CharField(
+        label=_("Note to the person"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when you decline, so they know what to do."),
+    )

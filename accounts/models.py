@@ -224,3 +224,38 @@ class UserSession(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class JoinRequest(models.Model):
+    """Someone asks to become a member of an organisation; one of its vouching roles (or an
+    agent) approves or declines (accounts.joining)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], condition=models.Q(status="pending"), name="join_request_one_pending"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="join_request_org_status_idx")]
+
+    def __str__(self):
+        return f"{self.user} → {self.organization} ({self.get_status_display()})"

@@ -431,6 +431,11 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="helpdesk-demo")
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=14)
 # Requests one person may have waiting for approval at once (each mails the vouching roles).
 APPROVAL_PENDING_MAX_PER_REQUESTER = env.int("APPROVAL_PENDING_MAX_PER_REQUESTER", default=3)
+# Requests to join an organisation (accounts.joining): each mails its vouching roles, so one
+# person may have this many waiting and make this many a day; lookups by ID or name per person.
+JOIN_REQUEST_PENDING_MAX = env.int("JOIN_REQUEST_PENDING_MAX", default=2)
+JOIN_REQUEST_DAILY_MAX = env.int("JOIN_REQUEST_DAILY_MAX", default=3)
+RATELIMIT_JOIN_LOOKUP = env.str("RATELIMIT_JOIN_LOOKUP", default="10/3600")
 AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
 WAITING_FOR_CUSTOMER_REMINDER_DAYS = env.int("WAITING_FOR_CUSTOMER_REMINDER_DAYS", default=3)
 WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS = env.int("WAITING_FOR_CUSTOMER_AUTO_RESOLVE_DAYS", default=7)

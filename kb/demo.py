@@ -12,7 +12,7 @@ from .models import Article
 
 DEMO_ARTICLES = Path(__file__).with_name("demo_articles.yaml")
 
-_TEXTS = ("title", "title_es", "summary", "summary_es", "body", "body_es")
+_TEXTS = ("topic", "topic_es", "title", "title_es", "summary", "summary_es", "body", "body_es")
 
 
 class ArticlesFileError(ValueError):

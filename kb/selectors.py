@@ -1,22 +1,28 @@
-"""Reads of help articles: ranked full-text search on PostgreSQL, a plain `icontains`
-fallback on the embedded SQLite database."""
+"""Reads of help articles. Search finds words by their stem in both languages: on PostgreSQL
+with its english and spanish text-search dictionaries (ranked), elsewhere (the embedded SQLite)
+with the same Snowball stemmer over the stems stored on each article (kb.text), so "ausencias"
+finds the article that says "ausencias" or "ausencia" on either database."""
 
 import re
+from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet, TextField, Value
+from django.db.models import Count, F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.utils import translation
 
 from tickets.models import ServiceDesk
 
 from .models import Article
+from .text import stems_of
 
 SUGGEST_MIN_WORD_LENGTH = 3
 SUGGEST_MAX_WORDS = 8
-_TEXT_FIELDS = ("title", "summary", "body")
+SEARCH_MAX_WORDS = 12
+DESK_TOP_ARTICLES = 5
 _WORD = re.compile(r"\w+")
 
 
@@ -32,16 +38,63 @@ def article_get_published(*, desk_slug: str, slug: str) -> Article:
     return article_published_queryset().get(desk__slug=desk_slug, slug=slug)
 
 
+@dataclass
+class Topic:
+    name: str
+    articles: list[Article]
+
+
+@dataclass
+class DeskArticles:
+    desk: ServiceDesk
+    topics: list[Topic]
+
+
+def articles_by_desk_and_topic(*, desk: ServiceDesk | None = None) -> list[DeskArticles]:
+    """The Help Center's table of contents: each active desk with published articles, its
+    articles grouped by topic (in the reader's language), topics in the order of their first
+    article."""
+    rows = article_published_queryset(desk=desk).order_by("desk__position", "desk__name", "position", "title")
+    listing: list[DeskArticles] = []
+    for article in rows:
+        if not listing or listing[-1].desk.pk != article.desk_id:
+            listing.append(DeskArticles(desk=article.desk, topics=[]))
+        topics = listing[-1].topics
+        name = article.localized_topic
+        topic = next((t for t in topics if t.name == name), None)
+        if topic is None:
+            topic = Topic(name=name, articles=[])
+            topics.append(topic)
+        topic.articles.append(article)
+    for entry in listing:
+        # Articles with no topic come last, under "More articles".
+        entry.topics.sort(key=lambda t: t.name == "")
+    return listing
+
+
+def articles_top_for_desk(*, desk: ServiceDesk, limit: int = DESK_TOP_ARTICLES) -> list[Article]:
+    """A desk's most helpful articles (by "Was this helpful?" answers), then its first ones."""
+    helpful = Count("feedback", filter=Q(feedback__helpful=True))
+    return list(
+        article_published_queryset(desk=desk).annotate(helpful=helpful).order_by("-helpful", "position")[:limit]
+    )
+
+
+def article_feedback_counts(*, article: Article) -> dict[str, int]:
+    counts = article.feedback.aggregate(
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
+    )
+    return {"yes": counts["yes"] or 0, "no": counts["no"] or 0}
+
+
 def article_search(*, query: str, language: str, desk: ServiceDesk | None = None, limit: int = 10) -> list[Article]:
-    """Published articles matching every word of the query, best match first."""
+    """Published articles matching every word of the query (by stem), best match first."""
     query = query.strip()
     if not query:
         return []
     if connection.vendor != "postgresql":
-        words = _WORD.findall(query)
-        if not words:
-            return []
-        return _fallback(desk=desk, words=words, combine=and_, limit=limit)
+        words = _WORD.findall(query)[:SEARCH_MAX_WORDS]
+        return _stemmed(desk=desk, language=language, words=words, combine=and_, limit=limit) if words else []
     return _ranked(desk=desk, language=language, query=query, limit=limit)
 
 
@@ -51,7 +104,7 @@ def article_suggest(*, text: str, language: str, desk: ServiceDesk | None = None
     if not words:
         return []
     if connection.vendor != "postgresql":
-        return _fallback(desk=desk, words=words, combine=or_, limit=limit)
+        return _stemmed(desk=desk, language=language, words=words, combine=or_, limit=limit)
     return _ranked(desk=desk, language=language, query=" OR ".join(words), limit=limit)
 
 
@@ -65,8 +118,12 @@ def _suggest_words(text: str) -> list[str]:
     return words[:SUGGEST_MAX_WORDS]
 
 
+def _is_spanish(language: str) -> bool:
+    return (language or "").lower().startswith("es")
+
+
 def _ranked(*, desk: ServiceDesk | None, language: str, query: str, limit: int) -> list[Article]:
-    spanish = (language or "").lower().startswith("es")
+    spanish = _is_spanish(language)
     config = "spanish" if spanish else "english"
 
     def column(name: str):
@@ -93,11 +150,25 @@ def _ranked(*, desk: ServiceDesk | None, language: str, query: str, limit: int) 
     return list(qs[:limit])
 
 
-def _fallback(*, desk: ServiceDesk | None, words: list[str], combine, limit: int) -> list[Article]:
-    """Without PostgreSQL: each word must (search) or may (suggest) appear in some text."""
-    per_word = [
-        reduce(or_, (Q(**{f"{field}{suffix}__icontains": word}) for field in _TEXT_FIELDS for suffix in ("", "_es")))
-        for word in words
-    ]
-    qs = article_published_queryset(desk=desk).filter(reduce(combine, per_word)).order_by("position", "title", "pk")
-    return list(qs[:limit])
+def _stemmed(*, desk: ServiceDesk | None, language: str, words: list[str], combine, limit: int) -> list[Article]:
+    """Without PostgreSQL: each word's stem must (search) or may (suggest) be among the
+    article's stems; ranked like PostgreSQL's weights, a stem in the title counting most."""
+    code = "es" if _is_spanish(language) else "en"
+    stems = list(dict.fromkeys(stems_of(" ".join(words), language=code)))
+    if not stems:
+        return []
+    column = f"search_{code}"
+    condition = reduce(combine, (Q(**{f"{column}__contains": f" {stem} "}) for stem in stems))
+    candidates = list(article_published_queryset(desk=desk).filter(condition)[:200])
+
+    def score(article: Article) -> float:
+        weights = ((3.0, article.localized_title), (2.0, article.localized_summary), (1.0, article.localized_body))
+        total = 0.0
+        for weight, text in weights:
+            found = set(stems_of(text, language=code))
+            total += weight * sum(stem in found for stem in stems)
+        return total
+
+    with translation.override(code):
+        ranked = sorted(candidates, key=lambda a: (-score(a), a.position, a.pk))
+    return ranked[:limit]

@@ -1,24 +1,65 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from tickets.selectors import desks_for_portal
 
 from .models import Article
-from .selectors import article_get_published, article_suggest
+from .selectors import article_feedback_counts, article_get_published, article_suggest, articles_by_desk_and_topic
+from .services import article_feedback_record
 
 SUGGEST_MAX_TEXT = 200
 
 
 @login_required
-def article_detail(request, desk_slug, slug):
+def help_index(request):
+    """Every desk's articles, by topic."""
+    return render(request, "kb/index.html", {"listing": articles_by_desk_and_topic(), "desk": None})
+
+
+@login_required
+def help_desk(request, desk_slug):
+    desk = get_object_or_404(desks_for_portal(), slug=desk_slug)
+    return render(request, "kb/index.html", {"listing": articles_by_desk_and_topic(desk=desk), "desk": desk})
+
+
+def _published(desk_slug: str, slug: str) -> Article:
     try:
-        article = article_get_published(desk_slug=desk_slug, slug=slug)
+        return article_get_published(desk_slug=desk_slug, slug=slug)
     except Article.DoesNotExist:
-        raise Http404
-    return render(request, "kb/article_detail.html", {"article": article, "desk": article.desk})
+        raise Http404 from None
+
+
+@login_required
+def article_detail(request, desk_slug, slug):
+    article = _published(desk_slug, slug)
+    answered = article.feedback.filter(user=request.user).values_list("helpful", flat=True).first()
+    context = {"article": article, "desk": article.desk, "answered": answered}
+    if request.user.is_staff:
+        context["feedback_counts"] = article_feedback_counts(article=article)
+    return render(request, "kb/article_detail.html", context)
+
+
+@login_required
+@require_POST
+def article_feedback(request, desk_slug, slug):
+    article = _published(desk_slug, slug)
+    answer = request.POST.get("helpful")
+    if answer not in ("yes", "no"):
+        messages.error(request, _("Choose “Yes” or “No”."))
+        return _bad_answer(request, article)
+    article_feedback_record(article=article, user=request.user, helpful=answer == "yes")
+    messages.success(request, _("Thank you: your answer helps us improve this article."))
+    return redirect(f"{article.get_absolute_url()}#feedback")
+
+
+def _bad_answer(request, article):
+    context = {"article": article, "desk": article.desk, "answered": None}
+    return render(request, "kb/article_detail.html", context, status=400)
 
 
 @login_required

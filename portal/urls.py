@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attachments, views
+from . import attachments, joining, views
 
 app_name = "portal"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
+    path("join/", joining.join_organization, name="join"),
+    path("approvals/", joining.approvals, name="approvals"),
+    path("approvals/join/<int:join_request_id>/", joining.join_request_answer, name="join_request_answer"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/<reference:reference>/", views.request_detail, name="request_detail"),
     path("requests/<reference:reference>/comment/", views.request_comment, name="request_comment"),

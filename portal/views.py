@@ -12,7 +12,7 @@ from accounts.api_tokens import api_tokens_of
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.services import user_set_language
-from kb.selectors import article_search
+from kb.selectors import article_search, articles_top_for_desk
 from tickets import workflow
 from tickets.counts import customer_list_counts
 from tickets.forms import (
@@ -52,6 +52,8 @@ from tickets.services import (
     ticket_transition,
 )
 
+from .joining import home_context
+
 SCOPES = {
     "created": gettext_lazy("Created by me"),
     "shared": gettext_lazy("Shared with me"),
@@ -63,7 +65,7 @@ PORTAL_ACTIONS = ("approve", "decline", "resolve", "cancel", "reopen")
 
 @login_required
 def home(request):
-    return render(request, "portal/home.html", {"desks": desks_for_portal()})
+    return render(request, "portal/home.html", {"desks": desks_for_portal(), **home_context(user=request.user)})
 
 
 @login_required
@@ -77,7 +79,14 @@ def desk_detail(request, slug):
         groups[-1][1].append(request_type)
     selected_key = request.GET.get("group") or (groups[0][0].key if groups else None)
     selected = next((g for g in groups if g[0].key == selected_key), groups[0] if groups else None)
-    return render(request, "portal/desk_detail.html", {"desk": desk, "groups": groups, "selected": selected})
+    context = {
+        "desk": desk,
+        "groups": groups,
+        "selected": selected,
+        "top_articles": articles_top_for_desk(desk=desk),
+        "has_organization": request.user.memberships.exists(),
+    }
+    return render(request, "portal/desk_detail.html", context)
 
 
 @login_required
@@ -165,10 +174,14 @@ def profile(request):
         response = redirect("portal:profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.instance.language, samesite="Lax")
         return response
-    tokens = api_tokens_of(user=request.user)[:50]
-    return render(
-        request, "portal/profile.html", {"form": form, "tokens": tokens}, status=400 if form.is_bound else 200
-    )
+    context = {
+        "form": form,
+        "tokens": api_tokens_of(user=request.user)[:50],
+        "memberships": request.user.memberships.select_related("organization").prefetch_related(
+            "organization__sites", "sites"
+        ),
+    }
+    return render(request, "portal/profile.html", context, status=400 if form.is_bound else 200)
 
 
 @require_POST

@@ -25,6 +25,8 @@ CATEGORY = {
     "waiting_for_customer": C.STATUS,
     "request_resolved": C.STATUS,
     "request_escalated": C.STATUS,
+    "request_approved": C.STATUS,
+    "request_declined": C.STATUS,
     "reminder": C.REMINDERS,
     "shared_with_you": C.SHARED,
     "approval_needed": C.APPROVALS,

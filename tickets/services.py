@@ -41,6 +41,8 @@ STATUS_EMAIL: dict[str, str] = {
     workflow.Status.WAITING_FOR_CUSTOMER: "waiting_for_customer",
     workflow.Status.RESOLVED: "request_resolved",
 }
+# An approval's answer is its own e-mail: "approved" says more than "now waiting for support".
+ACTION_EMAIL = {"approve": "request_approved", "decline": "request_declined"}
 
 
 def desk_allocate_number(*, desk: ServiceDesk) -> int:
@@ -199,7 +201,7 @@ def ticket_transition(
     locked.refresh_from_db()
     ticket_event(activity=activity)
     if transition.public:
-        kind = STATUS_EMAIL.get(transition.target, "status_changed")
+        kind = ACTION_EMAIL.get(action) or STATUS_EMAIL.get(transition.target, "status_changed")
         ticket_email_participants(
             ticket=locked,
             kind=kind,

@@ -420,7 +420,7 @@ def test_a_decline_needs_a_reason_and_tells_the_requester(client, catalogue, pro
     ticket.refresh_from_db()
     assert ticket.status == "declined"
     assert not Membership.objects.filter(user=newcomer).exists()
-    assert Notification.objects.filter(kind="status_changed", to_email=newcomer.email).exists()
+    assert Notification.objects.filter(kind="request_declined", to_email=newcomer.email).exists()
 
 
 @pytest.mark.django_db

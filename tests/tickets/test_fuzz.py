@@ -25,6 +25,8 @@ import accounts.forms
 import tickets.api.serializers
 import tickets.forms
 from accounts.api_tokens import api_token_create
+from accounts.joining import join_request_create
+from accounts.models import User
 from tests.tickets.html_forms import PageForm, page_forms
 from tickets.attachments import attachment_stage
 from tickets.models import RequestField, RequestType, SavedQueue, Ticket
@@ -113,6 +115,8 @@ class World:
         work_item_link(ticket=mine, actor=tier2, work_item=item)
         SavedQueue.objects.create(name="Everything", slug="everything")
         token, _key = api_token_create(user=customer, name="Fuzzed")
+        newcomer = User.objects.create_user(email="fuzz-newcomer@example.org", password=None, full_name="New")
+        joining = join_request_create(user=newcomer, query=customer.memberships.get().organization.provider_id)
         ids = [str(i) for i in (mine.pk, theirs.pk, claimed.pk, staged.pk, item.pk, customer.pk, tier1.pk)]
         self.values = st.one_of(
             st.sampled_from(NASTY + ids + [customer.email, tier1.email, mine.reference, theirs.reference]),
@@ -131,6 +135,7 @@ class World:
             "uidb64": ["MQ", "!!", "x" * 200],
             "desk_slug": ["customer-service", "nope"],
             "token_id": [token.pk, 999999999, 2**70],
+            "join_request_id": [joining.pk, 999999999, 2**70],
             "email": [customer.email, tier1.email, "nobody@example.org", "x@", "ſam@kiss.example"],
         }
         self.type_id = RequestType.objects.get(desk__key="CSD", key="general-request").pk
