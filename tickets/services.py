@@ -11,7 +11,7 @@ from accounts.models import Membership, Organization, Site, User
 
 from . import sla, workflow
 from .attachments import attachment_stage
-from .emails import ticket_email, ticket_email_participants
+from .emails import ticket_email, ticket_email_agents, ticket_email_participants
 from .errors import StaleVersion, TicketError, TransitionNotAllowed
 from .fields import field_values_split, request_fields_for_submit, sensitive_values_create
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     ServiceDesk,
     Team,
     Ticket,
+    ticket_seen_record,
 )
 from .participants import participant_set_notify, ticket_share  # noqa: F401 - the doors import them from here
 from .selectors import agent_tier, desk_agents
@@ -35,6 +36,8 @@ STATUS_EMAIL = {
     workflow.Status.WAITING_FOR_CUSTOMER: "waiting_for_customer",
     workflow.Status.RESOLVED: "request_resolved",
 }
+# Statuses where a request is with support (a customer's reply there waits for an agent).
+SUPPORT_STATUSES = (workflow.Status.WAITING_FOR_SUPPORT, workflow.Status.IN_PROGRESS)
 
 
 def desk_allocate_number(*, desk: ServiceDesk) -> int:
@@ -174,9 +177,12 @@ def ticket_transition(
     elif action == "reopen":
         changes["resolved_at"] = None
     changes.update(_sla_clock_changes(ticket=locked, target=transition.target, now=now))
+    if workflow.Role.AGENT in roles and transition.target not in SUPPORT_STATUSES:
+        changes["customer_replied_at"] = None  # the agent answered by handing it back or closing it
     Ticket.objects.filter(pk=locked.pk).update(**changes)
     if action == "approve":
         _approval_side_effects(ticket=locked, approver=actor)
+        ticket_email_agents(ticket=locked, event="approval", actor=actor)
     Activity.objects.create(
         ticket=locked,
         actor=actor,
@@ -292,6 +298,9 @@ def ticket_comment(
     changes = {}
     if is_agent and not internal and locked.first_response_at is None:
         changes["first_response_at"] = timezone.now()
+    if not internal:
+        # A customer's word waits for an agent until an agent answers in public.
+        changes["customer_replied_at"] = None if is_agent else timezone.now()
     ticket = _save(locked, **changes)
     activity = Activity.objects.create(
         ticket=ticket,
@@ -316,6 +325,8 @@ def ticket_comment(
     ticket_email_participants(
         ticket=ticket, kind="public_reply", exclude=author, author=author.full_name, body=activity.body
     )
+    if not is_agent:
+        ticket_email_agents(ticket=ticket, event="comment", actor=author, body=activity.body)
     return activity
 
 
@@ -354,7 +365,7 @@ def _require_agent(*, ticket: Ticket, actor: User) -> None:
 
 
 def _agent_change(
-    *, ticket: Ticket, actor: User, expected_version: int | None, field: str, value, kind: str, shown=str
+    *, ticket: Ticket, actor: User, expected_version: int | None, field: str, value, kind: str, shown=str, data_of=None
 ) -> tuple[Ticket, bool]:
     """The one shape of "an agent changes a field" (assignee, priority, request type): checked
     on the locked row, logged with the old and new value, a no-op when nothing changes (so a
@@ -372,12 +383,23 @@ def _agent_change(
         visibility=Activity.Visibility.INTERNAL,
         old_value=shown(old) if old is not None else "",
         new_value=shown(value) if value is not None else "",
+        data=data_of(old, value) if data_of else {},
     )
     return ticket, True
 
 
 def _person(user: User) -> str:
-    return user.email
+    """People are named by their name in the log (the e-mail address is in the row's data)."""
+    return user.full_name or user.email
+
+
+def _people_data(old: User | None, new: User | None) -> dict:
+    return {
+        "old": old.pk if old else None,
+        "old_email": old.email if old else "",
+        "new": new.pk if new else None,
+        "new_email": new.email if new else "",
+    }
 
 
 @transaction.atomic
@@ -387,7 +409,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, expecte
         raise TicketError(_("%(name)s is not an agent of this desk.") % {"name": assignee})
     ticket, _changed = _agent_change(
         ticket=ticket, actor=actor, expected_version=expected_version, field="assignee", value=assignee,
-        kind=Activity.Kind.ASSIGNMENT, shown=_person,
+        kind=Activity.Kind.ASSIGNMENT, shown=_person, data_of=_people_data,
     )  # fmt: skip
     return ticket
 
@@ -560,3 +582,17 @@ def ticket_change_type(
         kind=Activity.Kind.REQUEST_TYPE, shown=lambda request_type: request_type.name,
     )  # fmt: skip
     return ticket
+
+
+def queue_columns_set(*, user: User, columns: list[str]) -> None:
+    """Keep the agent's queue columns (known keys only, each once, in their order)."""
+    from .queues import QUEUE_COLUMNS
+
+    chosen = [key for key in dict.fromkeys(columns) if key in QUEUE_COLUMNS]
+    User.objects.filter(pk=user.pk).update(queue_columns=chosen)
+    user.queue_columns = chosen
+
+
+def ticket_mark_seen(*, ticket: Ticket, user: User) -> None:
+    """The person opened the request: queues stop marking it as updated for them."""
+    ticket_seen_record(ticket_id=ticket.pk, user_id=user.pk)
