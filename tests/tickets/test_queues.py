@@ -3,6 +3,7 @@
 keyset pages, each agent's columns, and a query count that does not grow with the rows."""
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,6 +74,30 @@ def test_it_does_not_email_agents_about_agents_own_words(submit, customer, tier1
     ticket_comment(ticket=ticket, author=tier2, body="An answer from Tier II.")
     ticket_comment(ticket=ticket, author=tier2, body="A note.", internal=True)
     assert alerts(tier1) == []
+
+
+@pytest.mark.django_db
+def test_it_emails_the_assignee_when_the_customer_answers_by_mail(submit, customer, tier1):
+    from mailin.models import Mailbox
+    from mailin.services import inbound_process, inbound_receive
+    from tests.imap_server import compose
+    from tickets.models import ServiceDesk
+
+    desk = ServiceDesk.objects.get(key="CSD")
+    mailbox = Mailbox.objects.create(
+        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
+        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
+    )  # fmt: skip
+    ticket = submit(customer)
+    ticket_assign(ticket=ticket, actor=tier1, assignee=tier1)
+    message, _created = inbound_receive(
+        mailbox=mailbox, raw=compose(subject=f"Re: [{ticket.reference}] Need help", body="Answering by mail.")
+    )
+    inbound_process(message=message)
+    [mail] = alerts(tier1)
+    assert "Answering by mail." in mail.body_text
+    ticket.refresh_from_db()
+    assert ticket.customer_replied_at is not None
 
 
 @pytest.mark.django_db
@@ -306,3 +331,50 @@ def test_queue_page_queries_do_not_grow_with_rows(client, submit, customer, prov
             client.get(reverse("agent:ticket_detail", args=[ticket.reference]))
     many = _queue_queries(client, "unassigned", django_assert_max_num_queries, few)
     assert many <= few
+
+
+# --- The indexes serve each date sort -----------------------------------------------------------
+
+FILL = """
+INSERT INTO tickets_ticket (
+    desk_id, number, reference, request_type_id, requester_id, created_by_id, channel, summary, description,
+    field_values, status, tier, team_id, priority, escalation_requested, escalation_reason,
+    first_response_due_at, resolution_due_at, status_changed_at, created_at, updated_at, version
+)
+SELECT %(desk)s, 1000 + g, 'CSD-' || (1000 + g), %(type)s, %(user)s, %(user)s, 'portal', 'Row ' || g, '', '{}'::jsonb,
+       CASE WHEN g %% 10 < 7 THEN 'closed' ELSE 'waiting_for_support' END, 1, %(team)s, 2, false, '',
+       now() + (g %% 500) * interval '1 hour', now() + (g %% 700) * interval '1 hour',
+       now(), now() - (g %% 900) * interval '1 hour', now() - (g %% 800) * interval '1 minute', 1
+FROM generate_series(1, 20000) g
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["created", "-created", "-updated", "first_response", "-resolution"])
+def test_a_date_sorted_page_walks_an_index_instead_of_sorting(submit, customer, tier1, sort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = submit(customer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FILL,
+            {"desk": ticket.desk_id, "type": ticket.request_type_id, "user": customer.pk, "team": ticket.team_id},
+        )
+        cursor.execute("ANALYZE tickets_ticket")
+    _items, after = agent_queue_page(queue="unassigned", user=tier1, sort=sort)
+    with CaptureQueriesContext(connection) as captured:
+        agent_queue_page(queue="unassigned", user=tier1, sort=sort, after=after)  # a deep page, by keyset
+    column = QUEUE_SORTS[sort.lstrip("-")][0]
+    [sql] = [q["sql"] for q in captured.captured_queries if f'ORDER BY "tickets_ticket"."{column}"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    indexes = {
+        "created": "ticket_(open|desk)_created_idx",
+        "updated": "ticket_(open|desk)_updated_idx",
+        "first_response": "ticket_(open|desk)_frdue_idx",
+        "resolution": "ticket_(open_due|desk_open_due|unassigned)_idx",
+    }[sort.lstrip("-")]
+    assert re.search(rf"Index Scan (Backward )?using {indexes} on tickets_ticket", plan), plan
+    assert "Sort Key" not in plan, plan  # rows come in index order: nothing to sort
