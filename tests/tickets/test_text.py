@@ -89,3 +89,22 @@ def test_an_agent_inserts_a_demo_answer_with_its_placeholders_filled(client, sub
     html = page.content.decode()
     assert "Hello Carla Customer," in html and ticket.reference in html and "Tina Tier One" in html
     assert "{requester_name}" not in html
+
+
+@pytest.mark.django_db
+def test_a_spanish_speaking_agent_reads_the_spanish_format_on_every_page(client, submit, customer, tier1):
+    import re
+
+    ticket = submit(customer)
+    ticket_assign(ticket=ticket, actor=tier1, assignee=tier1)
+    tier1.language = "es"
+    tier1.save()
+    client.force_login(tier1)
+    spanish = re.compile(r'title="\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}"')
+    english = re.compile(r'title="[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M"')
+    for url in (reverse("agent:queue", args=["mine"]), reverse("agent:ticket_detail", args=[ticket.reference])):
+        html = client.get(url).content.decode()
+        assert spanish.search(html) and not english.search(html), url
+    client.force_login(customer)
+    html = client.get(reverse("portal:request_detail", args=[ticket.reference])).content.decode()
+    assert english.search(html) and not spanish.search(html)
