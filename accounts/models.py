@@ -58,9 +58,15 @@ class NotificationCategory(models.TextChoices):
     ESCALATIONS = "escalations", _("Requests escalated to my team")
     SLA = "sla", _("SLA at risk or breached")
     WORK_ITEMS = "work_items", _("Work items done")
+    CUSTOMER_ACTIVITY = "customer_activity", _("Customer replies, approvals and mail on requests I work")
 
 
-AGENT_CATEGORIES = (NotificationCategory.ESCALATIONS, NotificationCategory.SLA, NotificationCategory.WORK_ITEMS)
+AGENT_CATEGORIES = (
+    NotificationCategory.ESCALATIONS,
+    NotificationCategory.SLA,
+    NotificationCategory.WORK_ITEMS,
+    NotificationCategory.CUSTOMER_ACTIVITY,
+)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -76,6 +82,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # NotificationCategory values this person turned off.
     muted_notifications = models.JSONField(_("e-mails turned off"), default=list, blank=True)
+    # Agents: the queue columns they show, in order (tickets.queues.QUEUE_COLUMNS keys; empty: the defaults).
+    queue_columns = models.JSONField(_("queue columns"), default=list, blank=True)
 
     objects = UserManager()
 

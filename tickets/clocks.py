@@ -11,16 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from . import sla, workflow
-from .emails import ticket_email, ticket_email_participants
+from .emails import agents_to_alert, ticket_email, ticket_email_participants
 from .models import Activity, Ticket
 from .services import ticket_transition
-
-
-def agents_to_alert(ticket: Ticket) -> list:
-    """Who hears of an SLA or work-item event: the assignee, or the team when nobody is assigned."""
-    if ticket.assignee is not None and ticket.assignee.is_active:
-        return [ticket.assignee]
-    return list(ticket.team.members.filter(is_active=True)) if ticket.team is not None else []
 
 
 def sla_check(*, now=None) -> dict:

@@ -35,8 +35,11 @@ CATEGORY = {
     "sla_at_risk": C.SLA,
     "sla_breached": C.SLA,
     "work_item_done": C.WORK_ITEMS,
+    "customer_activity": C.CUSTOMER_ACTIVITY,
 }
-AGENT_KINDS = {"escalation_requested", "tier_escalation", "sla_at_risk", "sla_breached", "work_item_done"}
+AGENT_KINDS = {
+    "escalation_requested", "tier_escalation", "sla_at_risk", "sla_breached", "work_item_done", "customer_activity",
+}  # fmt: skip
 
 
 def ticket_url(ticket: Ticket) -> str:
@@ -113,3 +116,22 @@ def ticket_email_participants(*, ticket: Ticket, kind: str, exclude: User | None
     if exclude is not None:
         participants = participants.exclude(user=exclude)
     return sum(ticket_email(user=p.user, kind=kind, ticket=ticket, **context) for p in participants)
+
+
+def agents_to_alert(ticket: Ticket) -> list[User]:
+    """Who hears of an event on a request: the assignee, or the team when nobody is assigned."""
+    if ticket.assignee is not None and ticket.assignee.is_active:
+        return [ticket.assignee]
+    return list(ticket.team.members.filter(is_active=True)) if ticket.team is not None else []
+
+
+def ticket_email_agents(*, ticket: Ticket, event: str, actor: User | None, body: str = "") -> int:
+    """Tell the assignee (or the team) that the customer's side moved: event is "comment" (a
+    requester's or participant's comment, by page or by mail) or "approval". Each agent's own
+    e-mail choices apply (ticket_email); the actor is never told of their own act."""
+    agents = [agent for agent in agents_to_alert(ticket) if actor is None or agent.pk != actor.pk]
+    author = actor.full_name if actor is not None else ""
+    return sum(
+        ticket_email(user=agent, kind="customer_activity", ticket=ticket, event=event, author=author, body=body)
+        for agent in agents
+    )

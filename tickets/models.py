@@ -330,9 +330,12 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
+    # When a customer last wrote and no agent has answered since (the "Customer replied" queue).
+    customer_replied_at = models.DateTimeField(null=True, blank=True)
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
     related = models.ManyToManyField("self", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The time of the last Activity (see Activity.save): what "updated" means in queues.
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every change bumps it; a change made on a stale version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -369,6 +372,24 @@ class Ticket(models.Model):
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_clock_idx"),
             # Newest first across desks: the search's candidates for a common word (tickets/search.py).
             models.Index(F("created_at").desc(), F("id").desc(), name="ticket_created_idx"),
+            models.Index(
+                fields=["resolution_due_at", "id"],
+                name="ticket_customer_replied_idx",
+                condition=models.Q(customer_replied_at__isnull=False, status__in=list(OPEN_STATUSES)),
+            ),
+            # Agents sort queues by any date column, keyset-paged on (column, id) both ways.
+            *[
+                index
+                for column, short in (
+                    ("first_response_due_at", "frdue"),
+                    ("created_at", "created"),
+                    ("updated_at", "updated"),
+                )
+                for index in (
+                    models.Index(fields=[column, "id"], name=f"ticket_open_{short}_idx", condition=_OPEN),
+                    models.Index(fields=["desk", column, "id"], name=f"ticket_desk_{short}_idx", condition=_OPEN),
+                )
+            ],
         ]
 
     def __str__(self):
@@ -475,6 +496,43 @@ class Activity(models.Model):
     def __str__(self):
         return f"{self.ticket_id}: {self.kind}"
 
+    # Audit rows that change nothing on the request: they do not make it "updated".
+    NOT_AN_UPDATE = (Kind.REVEAL, Kind.REMINDER)
+
+    def save(self, *args, **kwargs):
+        """A new row is the ticket's latest update, and its actor has seen it (so an agent's own
+        change never marks the request "updated since you last looked" for them)."""
+        created = self._state.adding
+        super().save(*args, **kwargs)
+        if created and self.kind not in self.NOT_AN_UPDATE:
+            Ticket.objects.filter(pk=self.ticket_id, updated_at__lt=self.created_at).update(updated_at=self.created_at)
+            if self.actor_id:
+                ticket_seen_record(ticket_id=self.ticket_id, user_id=self.actor_id, at=self.created_at)
+
+
+class TicketSeen(models.Model):
+    """When a person last opened a request (or acted on it): queues mark what changed since."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="ticket_seen_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} saw {self.ticket_id} at {self.seen_at}"
+
+
+def ticket_seen_record(*, ticket_id: int, user_id: int, at=None) -> None:
+    """Upsert in one statement (a parallel open of the same request cannot fail on the key)."""
+    TicketSeen.objects.bulk_create(
+        [TicketSeen(ticket_id=ticket_id, user_id=user_id, seen_at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "ticket"],
+        update_fields=["seen_at"],
+    )
+
 
 def attachment_path(instance, filename):
     # The stored name never comes from the user; the original name is kept on the row.
@@ -556,7 +614,12 @@ class CannedResponse(Localized):
     )  # fmt: skip
     name = models.CharField(_("title"), max_length=120)
     name_es = models.CharField(_("title (Spanish)"), max_length=120, blank=True)
-    body = models.TextField()
+    body = models.TextField(
+        help_text=_(
+            "Placeholders, replaced as plain text when an agent inserts it: {requester_name}, {reference}, "
+            "{summary}, {agent_name}."
+        )
+    )
     body_es = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 

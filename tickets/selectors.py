@@ -2,13 +2,12 @@
 export here starts from its querysets."""
 
 import re
-from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 
@@ -24,6 +23,16 @@ from .models import (
     ServiceDesk,
     Team,
     Ticket,
+)
+from .queues import (  # noqa: F401 - re-exported: the queue reads live in tickets.queues
+    AGENT_QUEUES,
+    SUPPORT_OPEN,
+    agent_queue,
+    agent_queue_page,
+    queue_cursor_valid,
+    queue_descending,
+    saved_queue_get_for_agent,
+    saved_queues_for_agent,
 )
 from .visibility import (  # noqa: F401 - re-exported: the doors import the rule from here too
     activities_visible,
@@ -190,133 +199,6 @@ def request_organization_unambiguous(
     return None, None
 
 
-AGENT_QUEUES = {
-    "unassigned": gettext_lazy("Unassigned"),
-    "mine": gettext_lazy("Mine"),
-    "my-teams": gettext_lazy("My teams"),
-    "tier-1": gettext_lazy("Tier I"),
-    "tier-2": gettext_lazy("Tier II"),
-    "waiting-for-customer": gettext_lazy("Waiting for customer"),
-    "escalation-requested": gettext_lazy("Escalation requested"),
-    "sla-at-risk": gettext_lazy("SLA at risk"),
-    "breached": gettext_lazy("Breached"),
-    "recently-resolved": gettext_lazy("Recently resolved"),
-}
-SUPPORT_OPEN = [s for s in OPEN_STATUSES if s != Status.WAITING_FOR_APPROVAL]
-RECENTLY_RESOLVED_DAYS = 7
-
-
-def _queue_filter(queue: str, user: User) -> Q:
-    if queue == "unassigned":
-        return Q(assignee__isnull=True, status__in=SUPPORT_OPEN)
-    if queue == "mine":
-        return Q(assignee=user, status__in=OPEN_STATUSES)
-    if queue == "my-teams":
-        return Q(team__in=Team.objects.filter(members=user), status__in=SUPPORT_OPEN)
-    if queue in ("tier-1", "tier-2"):
-        return Q(tier=int(queue[-1]), status__in=SUPPORT_OPEN)
-    if queue == "waiting-for-customer":
-        return Q(status=Status.WAITING_FOR_CUSTOMER)
-    if queue == "escalation-requested":
-        return Q(escalation_requested=True, status__in=OPEN_STATUSES)
-    if queue == "sla-at-risk":
-        return Q(sla_at_risk_at__isnull=False, sla_breached_at__isnull=True, status__in=SUPPORT_OPEN)
-    if queue == "breached":
-        return Q(sla_breached_at__isnull=False, status__in=SUPPORT_OPEN)
-    if queue == "recently-resolved":
-        since = timezone.now() - timedelta(days=RECENTLY_RESOLVED_DAYS)
-        return Q(status=Status.RESOLVED, resolved_at__gte=since)
-    raise KeyError(queue)
-
-
-def _saved_queue_filter(saved: SavedQueue) -> Q:
-    q = Q(status__in=saved.statuses or SUPPORT_OPEN)
-    if saved.desk_id:
-        q &= Q(desk_id=saved.desk_id)
-    if saved.tier:
-        q &= Q(tier=saved.tier)
-    if saved.team_id:
-        q &= Q(team_id=saved.team_id)
-    if saved.request_type_id:
-        q &= Q(request_type_id=saved.request_type_id)
-    if saved.priority_at_least:
-        q &= Q(priority__gte=saved.priority_at_least)
-    if saved.assignment == SavedQueue.Assignment.UNASSIGNED:
-        q &= Q(assignee__isnull=True)
-    elif saved.assignment == SavedQueue.Assignment.ASSIGNED:
-        q &= Q(assignee__isnull=False)
-    if saved.sla == SavedQueue.Sla.AT_RISK:
-        q &= Q(sla_at_risk_at__isnull=False) | Q(sla_breached_at__isnull=False)
-    elif saved.sla == SavedQueue.Sla.BREACHED:
-        q &= Q(sla_breached_at__isnull=False)
-    if saved.escalation_requested_only:
-        q &= Q(escalation_requested=True)
-    return q
-
-
-def saved_queues_for_agent(*, user: User) -> list[SavedQueue]:
-    """The active admin-defined queues over desks this agent works (or over every desk)."""
-    return list(
-        SavedQueue.objects.filter(is_active=True)
-        .filter(Q(desk__isnull=True) | Q(desk__in=agent_desks(user=user)))
-        .order_by("position", "name")
-    )
-
-
-def saved_queue_get_for_agent(*, user: User, slug: str) -> SavedQueue | None:
-    return next((q for q in saved_queues_for_agent(user=user) if q.slug == slug), None)
-
-
-def agent_queue(*, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None) -> QuerySet[Ticket]:
-    """A named (or admin-defined) filter over the tickets of the desks this agent works."""
-    if not user.is_active:
-        return Ticket.objects.none()
-    qs = Ticket.objects.filter(agent_visibility_q(user=user))
-    if desk is not None:
-        qs = qs.filter(desk=desk)
-    condition = _saved_queue_filter(queue) if isinstance(queue, SavedQueue) else _queue_filter(queue, user)
-    return qs.filter(condition).select_related("desk", "request_type", "requester", "team", "assignee", "organization")
-
-
-def queue_descending(queue: str | SavedQueue) -> bool:
-    return queue == "recently-resolved"
-
-
-def agent_queue_page(
-    *, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None, after: str = "", size: int = 50
-) -> tuple[list[Ticket], str]:
-    """One page of a queue by keyset on (sort column, id): soonest SLA due first, requests
-    without one after them by id; or, for recently resolved, the latest first. Each condition is
-    a range the partial indexes serve (`col >= key AND (col > key OR id > pk)`), so a deep page
-    costs what the first one does. Returns (tickets, next cursor)."""
-    qs = agent_queue(queue=queue, user=user, desk=desk)
-    cursor = _parse_cursor(after)
-    if queue_descending(queue):
-        column = "resolved_at"
-        if cursor is not None and cursor[0] is not None:
-            key, pk = cursor
-            qs = qs.filter(resolved_at__lte=key).filter(Q(resolved_at__lt=key) | Q(id__lt=pk))
-        rows = list(qs.order_by(F("resolved_at").desc(), F("id").desc())[: size + 1])
-    else:
-        column = "resolution_due_at"
-        in_undated_tail = cursor is not None and cursor[0] is None
-        rows = []
-        if not in_undated_tail:
-            dated = qs.filter(resolution_due_at__isnull=False)
-            if cursor is not None:
-                key, pk = cursor
-                dated = dated.filter(resolution_due_at__gte=key).filter(Q(resolution_due_at__gt=key) | Q(id__gt=pk))
-            rows = list(dated.order_by("resolution_due_at", "id")[: size + 1])
-        if len(rows) <= size:  # the dated rows ran out: go on with the undated ones
-            undated = qs.filter(resolution_due_at__isnull=True)
-            if cursor is not None and in_undated_tail:
-                undated = undated.filter(id__gt=cursor[1])
-            rows += list(undated.order_by("id")[: size + 1 - len(rows)])
-    items = rows[:size]
-    next_cursor = _encode_cursor(getattr(items[-1], column), items[-1].pk) if len(rows) > size else ""
-    return items, next_cursor
-
-
 EXPORT_HEADER = (
     gettext_lazy("Reference"), gettext_lazy("Service desk"), gettext_lazy("Request type"), gettext_lazy("Summary"),
     gettext_lazy("Status"), gettext_lazy("Tier"), gettext_lazy("Team"), gettext_lazy("Assignee"),
@@ -376,35 +258,6 @@ def queue_export_rows(
                     % {"count": limit}
                 )
             ]
-
-
-def _encode_cursor(key: datetime | None, pk: int) -> str:
-    """An opaque, URL-safe position: where the last row of a page stood."""
-    raw = f"{key.astimezone(UTC).isoformat() if key else 'none'}_{pk}"
-    return urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _parse_cursor(after: str) -> tuple[Any, int] | None:
-    """(sort key, id) from a cursor; None for an empty or unreadable one."""
-    if not after or len(after) > 200:
-        return None
-    try:
-        raw = urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        key, _sep, pk = raw.rpartition("_")
-        if key == "none":
-            return None, int(pk)
-        moment = datetime.fromisoformat(key)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), int(pk)
-    except (ValueError, OverflowError, UnicodeDecodeError):
-        return None
-
-
-# For the API's keyset lists.
-encode_cursor, parse_cursor = _encode_cursor, _parse_cursor
-
-
-def queue_cursor_valid(after: str) -> bool:
-    return not after or _parse_cursor(after) is not None
 
 
 def ticket_colleagues(*, ticket: Ticket, actor: User | None = None) -> QuerySet[User]:

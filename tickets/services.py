@@ -16,7 +16,7 @@ from accounts.models import Membership, Organization, Site, User
 
 from . import sla, workflow
 from .attachments import attachment_stage
-from .emails import ticket_email, ticket_email_participants
+from .emails import ticket_email, ticket_email_agents, ticket_email_participants
 from .errors import StaleVersion, TicketError, TransitionNotAllowed
 from .events import ticket_event
 from .fields import field_values_split, request_fields_for_submit, sensitive_values_create
@@ -30,6 +30,7 @@ from .models import (
     ServiceDesk,
     Team,
     Ticket,
+    ticket_seen_record,
 )
 from .participants import participant_set_notify, ticket_share  # noqa: F401 - the doors import them from here
 from .selectors import agent_tier, desk_agents
@@ -43,6 +44,8 @@ STATUS_EMAIL: dict[str, str] = {
 }
 # An approval's answer is its own e-mail: "approved" says more than "now waiting for support".
 ACTION_EMAIL = {"approve": "request_approved", "decline": "request_declined"}
+# Statuses where a request is with support (a customer's reply there waits for an agent).
+SUPPORT_STATUSES = (workflow.Status.WAITING_FOR_SUPPORT, workflow.Status.IN_PROGRESS)
 
 
 def desk_allocate_number(*, desk: ServiceDesk) -> int:
@@ -185,9 +188,12 @@ def ticket_transition(
     elif action == "reopen":
         changes["resolved_at"] = None
     changes.update(_sla_clock_changes(ticket=locked, target=transition.target, now=now))
+    if workflow.Role.AGENT in roles and transition.target not in SUPPORT_STATUSES:
+        changes["customer_replied_at"] = None  # the agent answered by handing it back or closing it
     Ticket.objects.filter(pk=locked.pk).update(**changes)
     if action == "approve" and actor is not None:  # approving takes a vouching role: a person
         _approval_side_effects(ticket=locked, approver=actor)
+        ticket_email_agents(ticket=locked, event="approval", actor=actor)
     activity = Activity.objects.create(
         ticket=locked,
         actor=actor,
@@ -307,9 +313,12 @@ def ticket_comment(
     if not body.strip() and not uploads:
         raise TicketError(_("Write a comment or attach a file."))
     locked = _lock(ticket=ticket, expected_version=expected_version)
-    changes = {}
+    changes: dict[str, datetime | None] = {}
     if is_agent and not internal and locked.first_response_at is None:
         changes["first_response_at"] = timezone.now()
+    if not internal:
+        # A customer's word waits for an agent until an agent answers in public.
+        changes["customer_replied_at"] = None if is_agent else timezone.now()
     ticket = _save(locked, **changes)
     activity = Activity.objects.create(
         ticket=ticket,
@@ -335,6 +344,8 @@ def ticket_comment(
     ticket_email_participants(
         ticket=ticket, kind="public_reply", exclude=author, author=author.full_name, body=activity.body
     )
+    if not is_agent:
+        ticket_email_agents(ticket=ticket, event="comment", actor=author, body=activity.body)
     return activity
 
 
@@ -384,6 +395,7 @@ def _agent_change(
     value: Any,
     kind: str,
     shown: Callable[[Any], str] = str,
+    data_of: Callable[[Any, Any], dict[str, Any]] | None = None,
 ) -> tuple[Ticket, bool]:
     """The one shape of "an agent changes a field" (assignee, priority, request type): checked
     on the locked row, logged with the old and new value, a no-op when nothing changes (so a
@@ -401,13 +413,24 @@ def _agent_change(
         visibility=Activity.Visibility.INTERNAL,
         old_value=shown(old) if old is not None else "",
         new_value=shown(value) if value is not None else "",
+        data=data_of(old, value) if data_of else {},
     )
     ticket_event(activity=activity)
     return ticket, True
 
 
 def _person(user: User) -> str:
-    return user.email
+    """People are named by their name in the log (the e-mail address is in the row's data)."""
+    return user.full_name or user.email
+
+
+def _people_data(old: User | None, new: User | None) -> dict[str, Any]:
+    return {
+        "old": old.pk if old else None,
+        "old_email": old.email if old else "",
+        "new": new.pk if new else None,
+        "new_email": new.email if new else "",
+    }
 
 
 @transaction.atomic
@@ -417,7 +440,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, expecte
         raise TicketError(_("%(name)s is not an agent of this desk.") % {"name": assignee})
     ticket, _changed = _agent_change(
         ticket=ticket, actor=actor, expected_version=expected_version, field="assignee", value=assignee,
-        kind=Activity.Kind.ASSIGNMENT, shown=_person,
+        kind=Activity.Kind.ASSIGNMENT, shown=_person, data_of=_people_data,
     )  # fmt: skip
     return ticket
 
@@ -592,3 +615,17 @@ def ticket_change_type(
         kind=Activity.Kind.REQUEST_TYPE, shown=lambda request_type: request_type.name,
     )  # fmt: skip
     return ticket
+
+
+def queue_columns_set(*, user: User, columns: list[str]) -> None:
+    """Keep the agent's queue columns (known keys only, each once, in their order)."""
+    from .queues import QUEUE_COLUMNS
+
+    chosen = [key for key in dict.fromkeys(columns) if key in QUEUE_COLUMNS]
+    User.objects.filter(pk=user.pk).update(queue_columns=chosen)
+    user.queue_columns = chosen
+
+
+def ticket_mark_seen(*, ticket: Ticket, user: User) -> None:
+    """The person opened the request: queues stop marking it as updated for them."""
+    ticket_seen_record(ticket_id=ticket.pk, user_id=user.pk)

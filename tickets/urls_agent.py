@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_queue
 
 app_name = "agent"
 
 urlpatterns = [
     path("", views.queue, name="home"),
+    path("queues/columns/", views_queue.queue_columns, name="queue_columns"),
     path("queues/<slug:queue>/", views.queue, name="queue"),
     path("queues/<slug:queue>/export.csv", views.queue_export, name="queue_export"),
     path("saved/<slug:slug>/", views.saved_queue, name="saved_queue"),

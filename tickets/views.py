@@ -1,10 +1,8 @@
 """Agent pages. Access: agents of a desk only; everyone else gets a 404."""
 
 import csv
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.services import user_get_or_create_contact
 
 from . import workflow
+from .agent_access import agent_required
 from .counts import agent_queue_counts
 from .forms import (
     AgentReplyForm,
@@ -52,7 +51,6 @@ from .selectors import (
     ticket_field_rows,
     ticket_get_visible,
     ticket_roles,
-    user_is_agent,
 )
 from .services import (
     TicketError,
@@ -63,11 +61,14 @@ from .services import (
     ticket_comment,
     ticket_escalate_tier,
     ticket_link_related,
+    ticket_mark_seen,
     ticket_merge,
     ticket_set_priority,
     ticket_submit,
     ticket_transition,
 )
+from .sla_clock import clocks_attach
+from .views_queue import queue_table_context
 from .work_items import (
     CLOSED,
     work_item_get_for_agent,
@@ -81,17 +82,6 @@ from .work_items import (
 
 # Transitions agents make from their page; the customer's own actions stay in the portal.
 AGENT_ACTIONS = ("start_progress", "stop_progress", "ask_customer", "resolve", "cancel", "reopen", "close")
-
-
-def agent_required(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not user_is_agent(user=request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _queue_context(request, queue):
@@ -113,16 +103,20 @@ def _queue_context(request, queue):
 def _queue_page(request, queue, title, export_url):
     context = _queue_context(request, queue)
     desk = context["desk"]
+    table = queue_table_context(request, queue=queue, desk=desk)
     tickets, next_cursor = agent_queue_page(
-        queue=queue, user=request.user, desk=desk, after=request.GET.get("after", "")
+        queue=queue, user=request.user, desk=desk, after=request.GET.get("after", ""), sort=table["sort_param"]
     )
+    now = timezone.now()
+    clocks_attach(tickets, now=now)
     context.update(
         {
+            **table,
             "title": title,
             "tickets": tickets,
             "next_cursor": next_cursor,
             "export_url": export_url + (f"?desk={desk.slug}" if desk else ""),
-            "now": timezone.now(),
+            "now": now,
             "bulk_actions": [(a, workflow.TRANSITIONS[a].label) for a in ("start_progress", "resolve", "close")],
             "work_items": work_items_for_agent(user=request.user)
             .exclude(status__in=CLOSED)
@@ -247,6 +241,8 @@ def _agent_ticket(request, reference) -> Ticket:
 
 def _render(request, ticket, *, status=200, revealed=None, merge_into=None, **forms):
     user = request.user
+    now = timezone.now()
+    clocks_attach([ticket], now=now)
     agents = desk_agents(desk_id=ticket.desk_id)
     participants = list(ticket.participants.select_related("user"))
     for participant in participants:
@@ -284,7 +280,7 @@ def _render(request, ticket, *, status=200, revealed=None, merge_into=None, **fo
         "tier_form": forms.get("tier_form") or TierForm(initial={"version": ticket.version}),
         "work_item_form": forms.get("work_item_form") or WorkItemLinkForm(work_items=_open_work_items(user)),
         "linked_work_items": ticket.work_items.all(),
-        "now": timezone.now(),
+        "now": now,
         "others_here": presence_touch(ticket_id=ticket.pk, user=user),
     }
     return render(request, "agent/ticket_detail.html", context, status=status)
@@ -292,7 +288,9 @@ def _render(request, ticket, *, status=200, revealed=None, merge_into=None, **fo
 
 @agent_required
 def ticket_detail(request, reference):
-    return _render(request, _agent_ticket(request, reference))
+    ticket = _agent_ticket(request, reference)
+    ticket_mark_seen(ticket=ticket, user=request.user)
+    return _render(request, ticket)
 
 
 def _done(request, ticket, message):

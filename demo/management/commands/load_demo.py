@@ -4,6 +4,7 @@ from django.db import transaction
 
 from accounts.models import Membership, Organization, Site, User
 from kb.demo import DEMO_ARTICLES, articles_import, articles_load_file
+from tickets.canned import canned_responses_import
 from tickets.catalogue import DEMO_CATALOGUE, DEMO_PEOPLE, catalogue_import, catalogue_load_file
 from tickets.models import RequestType, Team, Ticket
 from tickets.services import ticket_assign, ticket_comment, ticket_escalate_tier, ticket_submit, ticket_transition
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = catalogue_import(data=catalogue_load_file(DEMO_CATALOGUE))
             articles = articles_import(data=articles_load_file(DEMO_ARTICLES))
+            canned = canned_responses_import()
             people = catalogue_load_file(DEMO_PEOPLE)
             organizations = self._organizations(people.get("organizations", []))
             users = self._users(people.get("users", []), organizations)
@@ -32,7 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded: {desks} desks, {groups} groups, {types} request types, {fields} fields; ".format(**counts)
-                + f"{articles} help articles, {len(organizations)} organisations, {len(users)} users, "
+                + f"{articles} help articles, {canned} canned responses, "
+                + f"{len(organizations)} organisations, {len(users)} users, "
                 + f"{requests} sample requests."
             )
         )

@@ -18,12 +18,11 @@ from accounts.identity import InvalidEmail, email_canonical
 from tickets.attachments import attachment_file_response, attachment_stage
 from tickets.forms import RequestForm, parse_id, staged_attachments
 from tickets.models import Attachment
+from tickets.queues import encode_cursor, parse_cursor
 from tickets.selectors import (
     activities_visible,
     attachment_get_visible,
     desks_for_portal,
-    encode_cursor,
-    parse_cursor,
     request_types_for_user,
     ticket_list_for_customer,
 )
