@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kb",
     "portal",
     "mailin",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "mailin-poll": {"task": "mailin.tasks.poll_mailboxes", "schedule": env.float("MAILIN_POLL_SECONDS", default=60.0)},
+    "reports-refresh": {
+        "task": "reports.tasks.refresh_reports",
+        "schedule": env.float("REPORTS_REFRESH_SECONDS", default=300.0),
+        "options": {"expires": env.float("REPORTS_REFRESH_SECONDS", default=300.0)},
+    },
 }
 # Inbound e-mail (mailin/): mailboxes are configured in the admin; these tune the polling.
 MAILIN_POLL_SECONDS = env.float("MAILIN_POLL_SECONDS", default=60.0)
@@ -399,6 +405,13 @@ SLA_BUSINESS_HOURS = env.str("SLA_BUSINESS_HOURS", default="08:00-17:00")
 SLA_BUSINESS_DAYS = env.str("SLA_BUSINESS_DAYS", default="1,2,3,4,5")
 SLA_HOLIDAYS = env.str("SLA_HOLIDAYS", default="")  # comma-separated ISO dates
 SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)
+
+# Reports (reports/): the summary tables are refreshed by beat every REPORTS_REFRESH_SECONDS;
+# a refresh re-reads the changes of this many seconds before the last one (late commits).
+REPORTS_REFRESH_SECONDS = env.float("REPORTS_REFRESH_SECONDS", default=300.0)
+REPORTS_REFRESH_OVERLAP_SECONDS = env.int("REPORTS_REFRESH_OVERLAP_SECONDS", default=600)
+# Satisfaction survey links in the resolution e-mail stay valid this many days.
+CSAT_LINK_MAX_AGE_DAYS = env.int("CSAT_LINK_MAX_AGE_DAYS", default=14)
 
 # Agent queues
 QUEUE_EXPORT_MAX_ROWS = env.int("QUEUE_EXPORT_MAX_ROWS", default=10000)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/login/", signin_door(admin.site.login)),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("agent/reports/", include("reports.urls")),
     path("agent/", include("tickets.urls_agent")),
     path("api/v1/", include("tickets.api.urls")),
     path("help/", include("kb.urls")),
