@@ -32,15 +32,27 @@ class Series:
     values: list[float]
 
 
-def _nice_max(value: float) -> float:
-    """A round top for the axis (1, 2, 2.5 or 5 times a power of ten) at or above value."""
-    if value <= 0:
+def _nice_step(value: float) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) at or above value; at least 1, as the
+    figures are mostly counts."""
+    if value <= 1:
         return 1.0
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+def _axis(peak: float, ticks: int = 4) -> tuple[float, int]:
+    """The axis top and the number of gridlines, so every gridline falls on a round number."""
+    step = _nice_step(peak / ticks)
+    count = max(1, math.ceil(peak / step))
+    return step * count, count
+
+
+def _nice_max(value: float) -> float:
+    return _axis(value)[0]
 
 
 def _number(value: float) -> str:
@@ -71,18 +83,36 @@ def _fill(uid: str, index: int) -> str:
     return colour if pattern == "solid" else f"url(#{uid}-p{index})"
 
 
-def _legend(uid: str, series: list[Series], y: float) -> str:
+def _legend_rows(series: list[Series]) -> list[list[tuple[int, float]]]:
+    """(series index, x) per legend entry, wrapped into rows that fit the width."""
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = 48.0
+    for index, item in enumerate(series):
+        width = 16 + 7.2 * len(item.name) + 18
+        if rows[-1] and x + width > WIDTH:
+            rows.append([])
+            x = 48.0
+        rows[-1].append((index, x))
+        x += width
+    return rows
+
+
+def _legend_height(series: list[Series]) -> int:
+    return 0 if len(series) < 2 else 20 * len(_legend_rows(series)) + 8
+
+
+def _legend(uid: str, series: list[Series]) -> str:
     if len(series) < 2:
         return ""
-    parts, x = [], 48.0
-    for index, item in enumerate(series):
-        label = escape(item.name)
-        parts.append(
-            f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="12" height="12" fill="{_fill(uid, index)}" '
-            f'stroke="#172b4d" stroke-width="0.5"/><text x="{x + 16:.0f}" y="{y:.0f}" font-size="12" '
-            f'fill="#172b4d" {FONT}>{label}</text>'
-        )
-        x += 16 + 7.2 * len(item.name) + 18
+    parts = []
+    for line, entries in enumerate(_legend_rows(series)):
+        y = 18 + 20 * line
+        for index, x in entries:
+            parts.append(
+                f'<rect x="{x:.0f}" y="{y - 10:.0f}" width="12" height="12" fill="{_fill(uid, index)}" '
+                f'stroke="#172b4d" stroke-width="0.5"/><text x="{x + 16:.0f}" y="{y:.0f}" font-size="12" '
+                f'fill="#172b4d" {FONT}>{escape(series[index].name)}</text>'
+            )
     return "".join(parts)
 
 
@@ -98,19 +128,20 @@ def bar_chart(
     *, uid: str, title: str, categories: list[str], series: list[Series], stacked: bool = False
 ) -> SafeString:
     """Vertical bars per category: side by side, or stacked to a total."""
-    has_legend = len(series) > 1
-    top, left, right = (34 if has_legend else 14), 48, 12
+    legend = _legend_height(series)
+    top, left, right = (legend + 8 if legend else 14), 48, 12
     bottom = 52
-    plot_w, plot_h = WIDTH - left - right, HEIGHT - top - bottom
+    height = HEIGHT + legend
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
     if stacked:
         peak = max((sum(s.values[i] or 0 for s in series) for i in range(len(categories))), default=0)
     else:
         peak = max((v or 0 for s in series for v in s.values), default=0)
-    axis_max = _nice_max(peak)
-    parts = [_defs(uid, len(series)), _legend(uid, series, 18)]
-    for tick in range(5):
-        value = axis_max * tick / 4
-        y = top + plot_h - plot_h * tick / 4
+    axis_max, ticks = _axis(peak)
+    parts = [_defs(uid, len(series)), _legend(uid, series)]
+    for tick in range(ticks + 1):
+        value = axis_max * tick / ticks
+        y = top + plot_h - plot_h * tick / ticks
         parts.append(
             f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c1c7d0" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#42526e" {FONT}>'
@@ -118,10 +149,12 @@ def bar_chart(
         )
     count = max(len(categories), 1)
     slot = plot_w / count
-    bar_w = slot * 0.75 / (1 if stacked else max(len(series), 1))
+    # A lone period is not drawn as a wall: bars are at most 48 px wide, centred in their slot.
+    group_w = min(slot * 0.75, 48.0 * (1 if stacked else max(len(series), 1)))
+    bar_w = group_w / (1 if stacked else max(len(series), 1))
     label_every = max(1, math.ceil(count / 12))
     for i, category in enumerate(categories):
-        x0 = left + slot * i + slot * 0.125
+        x0 = left + slot * i + (slot - group_w) / 2
         base = 0.0
         for j, item in enumerate(series):
             value = item.values[i] or 0
@@ -145,26 +178,26 @@ def bar_chart(
                 f"{FONT}>{escape(category)}</text>"
             )
     parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#172b4d"/>')
-    return _frame(uid, title, "".join(parts), HEIGHT)
+    return _frame(uid, title, "".join(parts), height)
 
 
 def hbar_chart(
     *, uid: str, title: str, labels: list[str], series: list[Series], unit: str = "", axis_max: float | None = None
 ) -> SafeString:
     """Horizontal bars, one row per label (agents, organisations, desks): long names fit."""
-    has_legend = len(series) > 1
+    legend = _legend_height(series)
     rows = max(len(labels), 1)
     per_series = 14
     row_h = per_series * len(series) + 10
-    top, left, right = (34 if has_legend else 10), 200, 56
+    top, left, right = (legend + 4 if legend else 10), 220, 56
     height = int(top + rows * row_h + 10)
     plot_w = WIDTH - left - right
     peak = max((v or 0 for s in series for v in s.values), default=0)
     axis_max = axis_max or _nice_max(peak)
-    parts = [_defs(uid, len(series)), _legend(uid, series, 18)]
+    parts = [_defs(uid, len(series)), _legend(uid, series)]
     for i, label in enumerate(labels):
         y0 = top + i * row_h + 5
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 28 else label[:27] + "…"
         parts.append(
             f'<text x="{left - 8}" y="{y0 + row_h / 2 + 1:.1f}" font-size="12" text-anchor="end" fill="#172b4d" '
             f"{FONT}>{escape(short)}</text>"

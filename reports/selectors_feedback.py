@@ -75,13 +75,13 @@ def report_deflection(scope: Scope) -> Table:
         shown_submitted=visits(kind=kind.SHOWN, sent=True),
     )
     rows = [
-        [_("Visits with suggested articles"), figures["shown"], rate(figures["shown"], figures["shown"])],
-        [_("… an article opened"), figures["opened"], rate(figures["opened"], figures["shown"])],
-        [_("… opened, then the form left (deflected)"), figures["opened_left"],
+        [_("Articles suggested"), figures["shown"], rate(figures["shown"], figures["shown"])],
+        [_("Article opened"), figures["opened"], rate(figures["opened"], figures["shown"])],
+        [_("Opened, form left"), figures["opened_left"],
          rate(figures["opened_left"], figures["shown"])],
-        [_("… opened, then the request submitted"), figures["opened_submitted"],
+        [_("Opened, then sent"), figures["opened_submitted"],
          rate(figures["opened_submitted"], figures["shown"])],
-        [_("… submitted, with or without opening"), figures["shown_submitted"],
+        [_("Suggested, then sent"), figures["shown_submitted"],
          rate(figures["shown_submitted"], figures["shown"])],
     ]  # fmt: skip
     return Table(
@@ -89,5 +89,8 @@ def report_deflection(scope: Scope) -> Table:
         _("Knowledge-base deflection"),
         [_("Step"), _("Visits"), _("Of visits with suggestions (%)")],
         rows,
-        note=_("Recorded on the request forms: articles suggested while typing, one opened from there, the form sent."),
+        note=_(
+            "Visits of a request form: articles suggested while typing, one opened from the suggestions, the form "
+            "sent. “Opened, form left” is the deflection: the article answered, or the customer gave up."
+        ),
     )

@@ -36,9 +36,11 @@ class Table:
         return [[cell(value) for value in row] for row in self.rows]
 
     @property
-    def linked_rows(self) -> list[tuple[str, list[str]]]:
+    def linked_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Per row: its link and (column, text) per cell (the column labels a cell on a phone)."""
         links = self.links or [""] * len(self.rows)
-        return list(zip(links, self.text_rows, strict=True))
+        columns = [str(c) for c in self.columns]
+        return [(link, list(zip(columns, row, strict=True))) for link, row in zip(links, self.text_rows, strict=True)]
 
     def column(self, index: int) -> list:
         return [row[index] for row in self.rows]

@@ -54,8 +54,8 @@ def _labels(table: Table) -> list[str]:
 def _draw(table: Table) -> None:
     """The chart of a table, if it has one."""
     uid, title = f"chart-{table.key}", str(table.title)
-    if not table.rows:
-        return
+    if not any(isinstance(v, int | float) and v for row in table.rows for v in row[1:]):
+        return  # nothing but zeros: the table says so, an empty plot would not
     if table.key == "volume":
         table.chart = charts.bar_chart(uid=uid, title=title, categories=_labels(table), series=_series(table))
     elif table.key in ("backlog_status", "backlog_tier"):

@@ -9,7 +9,7 @@ from reports.filters import ReportFilterForm
 from reports.models import TicketFact
 from reports.selectors import _sla_groups, report_backlog, report_channels, report_sla, report_volume, report_workload
 
-from .conftest import WEEK_QUERY
+from .fixtures import WEEK_QUERY
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from reports.facts import reports_refresh
 
-from .conftest import WEEK_QUERY
+from .fixtures import WEEK_QUERY
 
 pytestmark = pytest.mark.django_db
 
