@@ -189,6 +189,12 @@ class RequestType(Localized):
     sla_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The desk's "Other": requests that fit no type land here, and the reports watch what
+    # recurs in them to suggest the next type to add (reports/other.py).
+    is_catch_all = models.BooleanField(
+        _("catch-all (“Other”)"), default=False,
+        help_text=_("Where requests that fit no other type land; the reports show what recurs in them."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["desk", "group__position", "position", "name"]
