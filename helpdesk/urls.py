@@ -20,5 +20,6 @@ urlpatterns = [
     path("agent/", include("tickets.urls_agent")),
     path("api/v1/", include("tickets.api.urls")),
     path("help/", include("kb.urls")),
+    path("", include("reports.urls_public")),
     path("", include("portal.urls")),
 ]

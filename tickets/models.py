@@ -108,6 +108,10 @@ class ServiceDesk(Localized):
         SlaCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="desks",
         help_text=_("Business hours for SLA times; empty: the calendar in the SLA settings."),
     )  # fmt: skip
+    csat_enabled = models.BooleanField(
+        _("ask for a satisfaction rating"), default=True,
+        help_text=_("When a request is resolved, ask the customer to rate it from 1 to 5 (reports/csat.py)."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["position", "name"]
