@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "mailin",
     "demo",
     "webhooks",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "mailin-poll": {"task": "mailin.tasks.poll_mailboxes", "schedule": env.float("MAILIN_POLL_SECONDS", default=60.0)},
     "webhooks-prune-log": {"task": "webhooks.tasks.prune_delivery_log", "schedule": 86400.0},
+    "reports-refresh": {
+        "task": "reports.tasks.refresh_reports",
+        "schedule": env.float("REPORTS_REFRESH_SECONDS", default=300.0),
+        "options": {"expires": env.float("REPORTS_REFRESH_SECONDS", default=300.0)},
+    },
 }
 # Inbound e-mail (mailin/): mailboxes are configured in the admin; these tune the polling.
 MAILIN_POLL_SECONDS = env.float("MAILIN_POLL_SECONDS", default=60.0)
@@ -450,6 +456,12 @@ SLA_AT_RISK_RATIO = env.float("SLA_AT_RISK_RATIO", default=0.75)
 
 # bench/http_bench.py: routes /bench/ceiling/ (helpdesk.views.bench_ceiling), the yardstick page.
 BENCH_CEILING = env.bool("BENCH_CEILING", default=False)
+# Reports (reports/): the summary tables are refreshed by beat every REPORTS_REFRESH_SECONDS;
+# a refresh re-reads the changes of this many seconds before the last one (late commits).
+REPORTS_REFRESH_SECONDS = env.float("REPORTS_REFRESH_SECONDS", default=300.0)
+REPORTS_REFRESH_OVERLAP_SECONDS = env.int("REPORTS_REFRESH_OVERLAP_SECONDS", default=600)
+# Satisfaction survey links in the resolution e-mail stay valid this many days.
+CSAT_LINK_MAX_AGE_DAYS = env.int("CSAT_LINK_MAX_AGE_DAYS", default=14)
 
 # Agent queues
 # The counts beside queue and list names are recounted at most this often per person (tickets/counts.py).

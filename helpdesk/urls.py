@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/login/", signin_door(admin.site.login)),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("agent/reports/", include("reports.urls")),
     path("agent/", include("tickets.urls_agent")),
     path("api/v1/", include("tickets.api.urls")),
     # The API's schema and its docs, readable without signing in; Swagger UI's init script is
@@ -29,6 +30,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("help/", include("kb.urls")),
+    path("", include("reports.urls_public")),
     path("", include("portal.urls")),
 ]
 

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -6,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from reports.deflection import Kind, deflection_record, visit_id_parse
 from tickets.selectors import desks_for_portal
 
 from .models import Article
@@ -37,6 +40,10 @@ def _published(desk_slug: str, slug: str) -> Article:
 @login_required
 def article_detail(request, desk_slug, slug):
     article = _published(desk_slug, slug)
+    if visit := request.GET.get("visit"):
+        # Opened from the suggestions of a request form (the deflection report).
+        deflection_record(visit=visit, kind=Kind.OPENED, user=request.user, desk_id=article.desk_id,
+                          article_ids=[article.pk])  # fmt: skip
     answered = article.feedback.filter(user=request.user).values_list("helpful", flat=True).first()
     context = {"article": article, "desk": article.desk, "answered": answered}
     if request.user.is_staff:
@@ -73,11 +80,16 @@ def article_suggest_json(request):
         if desk is None:
             return JsonResponse({"articles": []})
     articles = article_suggest(text=text, language=get_language() or "en", desk=desk)
+    visit = visit_id_parse(request.GET.get("visit"))
+    if visit and articles:
+        deflection_record(visit=str(visit), kind=Kind.SHOWN, user=request.user, desk_id=desk.pk if desk else None,
+                          article_ids=[a.pk for a in articles])  # fmt: skip
+    suffix = f"?{urlencode({'visit': str(visit)})}" if visit else ""
     # Plain strings: the page inserts them as text, never as HTML.
     return JsonResponse(
         {
             "articles": [
-                {"title": a.localized_title, "summary": a.localized_summary, "url": a.get_absolute_url()}
+                {"title": a.localized_title, "summary": a.localized_summary, "url": a.get_absolute_url() + suffix}
                 for a in articles
             ]
         }

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,8 @@ from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.services import user_set_language
 from kb.selectors import article_search, articles_top_for_desk
+from reports.deflection import Kind as DeflectionKind
+from reports.deflection import deflection_record, visit_id_parse
 from tickets import workflow
 from tickets.counts import customer_list_counts
 from tickets.forms import (
@@ -109,10 +113,14 @@ def request_create(request, slug, type_key):
             except TicketError as error:
                 form.add_error(None, str(error))
             else:
+                deflection_record(visit=request.POST.get("visit"), kind=DeflectionKind.SUBMITTED, user=request.user,
+                                  desk_id=desk.pk, ticket_id=ticket.pk)  # fmt: skip
                 messages.success(request, _("Your request %(reference)s was sent.") % {"reference": ticket.reference})
                 return redirect("portal:request_detail", reference=ticket.reference)
         form.keep_uploads()
-    context = {"desk": desk, "request_type": request_type, "form": form}
+    # One visit of the form, for the knowledge-base deflection report (kept across a form error).
+    visit = visit_id_parse(request.POST.get("visit")) or uuid.uuid4()
+    context = {"desk": desk, "request_type": request_type, "form": form, "visit": visit}
     return render(request, "portal/request_create.html", context, status=400 if form.is_bound else 200)
 
 

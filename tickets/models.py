@@ -108,6 +108,10 @@ class ServiceDesk(Localized):
         SlaCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="desks",
         help_text=_("Business hours for SLA times; empty: the calendar in the SLA settings."),
     )  # fmt: skip
+    csat_enabled = models.BooleanField(
+        _("ask for a satisfaction rating"), default=True,
+        help_text=_("When a request is resolved, ask the customer to rate it from 1 to 5 (reports/csat.py)."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["position", "name"]
@@ -189,6 +193,12 @@ class RequestType(Localized):
     sla_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The desk's "Other": requests that fit no type land here, and the reports watch what
+    # recurs in them to suggest the next type to add (reports/other.py).
+    is_catch_all = models.BooleanField(
+        _("catch-all (“Other”)"), default=False,
+        help_text=_("Where requests that fit no other type land; the reports show what recurs in them."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["desk", "group__position", "position", "name"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
 
-from . import sla, workflow
+from . import events, sla, workflow
 from .attachments import attachment_stage
 from .emails import ticket_email, ticket_email_agents, ticket_email_participants
 from .errors import StaleVersion, TicketError, TransitionNotAllowed
@@ -206,6 +206,7 @@ def ticket_transition(
     )
     locked.refresh_from_db()
     ticket_event(activity=activity)
+    effects = events.ticket_resolved_effects(ticket=locked) if transition.target == workflow.Status.RESOLVED else {}
     if transition.public:
         kind = ACTION_EMAIL.get(action) or STATUS_EMAIL.get(transition.target, "status_changed")
         ticket_email_participants(
@@ -215,6 +216,7 @@ def ticket_transition(
             status=workflow.Status(locked.status).label,
             note=note,
             reopen_days=settings.REOPEN_WINDOW_DAYS,
+            **effects,
         )
     return locked
 

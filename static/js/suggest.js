@@ -47,7 +47,8 @@
     if (text === last) return;
     last = text;
     if (text.length < 3) { show([]); return; }
-    var url = form.dataset.suggestUrl + "?q=" + encodeURIComponent(text) + "&desk=" + encodeURIComponent(form.dataset.desk || "");
+    var url = form.dataset.suggestUrl + "?q=" + encodeURIComponent(text) + "&desk=" + encodeURIComponent(form.dataset.desk || "") +
+      "&visit=" + encodeURIComponent(form.dataset.visit || "");
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : { articles: [] }; })
       .then(function (body) { if (input.value.trim() === text) show(body.articles || []); })

@@ -111,6 +111,7 @@ def _import_type(*, desk, group, data, position, teams, tier_teams, counts, acto
             "sla_resolution_minutes": sla.get("resolution_minutes"),
             "position": data.get("position", position),
             "is_active": data.get("is_active", True),
+            "is_catch_all": data.get("is_catch_all", False),
         },
     )
     counts["types"] += 1
@@ -170,6 +171,7 @@ def catalogue_export() -> dict:
                         "escalation_team": request_type.escalation_team.name if request_type.escalation_team else None,
                         "needs_approval": request_type.needs_approval,
                         "approval_adds_membership": request_type.approval_adds_membership,
+                        "is_catch_all": request_type.is_catch_all,
                         "sla": {
                             "first_response_minutes": request_type.sla_first_response_minutes,
                             "resolution_minutes": request_type.sla_resolution_minutes,

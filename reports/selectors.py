@@ -1,0 +1,289 @@
+"""The dashboard's request figures, read from the summary tables with one grouped query each
+(date_trunc, FILTER, percentile_cont in PostgreSQL): the number of queries does not depend on
+the number of requests. Every function returns the Table the page, the chart and the CSV share."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Count, DateField, Max, Q, Sum
+from django.db.models.functions import Trunc
+from django.utils.translation import gettext as _
+
+from tickets.models import Channel, Team
+from tickets.workflow import OPEN_STATUSES, Status
+
+from .filters import Scope, period_label
+from .models import BacklogSnapshot, TicketFact
+from .tables import PercentileCont, Table, has_percentiles, hours, percentile, rate
+
+TOP = 10
+AGENTS_TOP = 20
+WORKLOAD_AGENTS = 5
+
+
+def _facts(scope: Scope):
+    return TicketFact.objects.filter(scope.q())
+
+
+def _created(scope: Scope):
+    return _facts(scope).filter(created_at__gte=scope.start_at, created_at__lt=scope.end_at)
+
+
+def _per_period(queryset, column: str, period: str) -> dict[date, int]:
+    rows = queryset.annotate(p=Trunc(column, period, output_field=DateField())).values("p").annotate(n=Count("pk"))
+    return {row["p"]: row["n"] for row in rows.order_by()}
+
+
+def report_volume(scope: Scope) -> Table:
+    """Requests created and resolved per period."""
+    created = _per_period(_created(scope), "created_at", scope.period)
+    resolved_qs = _facts(scope).filter(resolved_at__gte=scope.start_at, resolved_at__lt=scope.end_at)
+    resolved = _per_period(resolved_qs, "resolved_at", scope.period)
+    rows = [[period_label(p, scope.period), created.get(p, 0), resolved.get(p, 0)] for p in scope.periods]
+    return Table("volume", _("Requests created and resolved"), [_("Period"), _("Created"), _("Resolved")], rows)
+
+
+def report_backlog(scope: Scope) -> tuple[Table, Table]:
+    """The open requests at the end of each period (its last daily snapshot), by status and by tier."""
+    snapshots = BacklogSnapshot.objects.filter(day__gte=scope.start, day__lte=scope.end)
+    last_days = (
+        snapshots.annotate(p=Trunc("day", scope.period, output_field=DateField()))
+        .values("p")
+        .annotate(last=Max("day"))
+        .order_by()
+    )
+    by_day = {row["last"]: row["p"] for row in last_days}
+    counts: dict[tuple, int] = defaultdict(int)
+    rows = (
+        # A subquery, not the list: the query runs (and counts) the same with no snapshot at all.
+        snapshots.filter(scope.q(), day__in=last_days.values("last"))
+        .values("day", "status", "tier")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    for row in rows:
+        period = by_day[row["day"]]
+        counts[(period, "status", row["status"])] += row["n"]
+        counts[(period, "tier", row["tier"])] += row["n"]
+    statuses = list(OPEN_STATUSES)
+    status_rows = [
+        [period_label(p, scope.period), *[counts[(p, "status", s)] for s in statuses]]
+        for p in scope.periods
+        if p in by_day.values()
+    ]
+    tier_rows = [
+        [period_label(p, scope.period), *[counts[(p, "tier", t)] for t in Team.Tier.values]]
+        for p in scope.periods
+        if p in by_day.values()
+    ]
+    note = _(
+        "Counted at the end of each period from the daily snapshot; periods before the first snapshot are left out."
+    )
+    return (
+        Table("backlog_status", _("Open requests by status"), [_("Period"), *[Status(s).label for s in statuses]],
+              status_rows, note=note),
+        Table("backlog_tier", _("Open requests by tier"), [_("Period"), *[str(t.label) for t in Team.Tier]],
+              tier_rows, note=note),
+    )  # fmt: skip
+
+
+_TIME_FIELDS = ("first_response_minutes", "resolution_minutes")
+
+
+def _sla_groups(scope: Scope, keys: list[str]) -> list[dict]:
+    """Per group: counts, SLA outcomes and the median and 90th percentile of both times."""
+    annotations = {
+        "n": Count("pk"),
+        "fr_met": Count("pk", filter=Q(first_response_met=True)),
+        "fr_decided": Count("first_response_met"),
+        "res_met": Count("pk", filter=Q(resolution_met=True)),
+        "res_decided": Count("resolution_met"),
+        "fr_target": Max("first_response_target"),
+        "res_target": Max("resolution_target"),
+    }
+    if has_percentiles():
+        for name in _TIME_FIELDS:
+            annotations[f"{name}_p50"] = PercentileCont(name, fraction=0.5)
+            annotations[f"{name}_p90"] = PercentileCont(name, fraction=0.9)
+    groups = list(_created(scope).values(*keys).annotate(**annotations).order_by(*keys))
+    if not has_percentiles():
+        # SQLite has no percentile_cont: the same definition over the group's values (slower).
+        values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for row in _created(scope).values(*keys, *_TIME_FIELDS):
+            for name in _TIME_FIELDS:
+                values[tuple(row[k] for k in keys)][name].append(row[name])
+        for group in groups:
+            own = values[tuple(group[k] for k in keys)]
+            for name in _TIME_FIELDS:
+                group[f"{name}_p50"] = percentile(own[name], 0.5)
+                group[f"{name}_p90"] = percentile(own[name], 0.9)
+    return groups
+
+
+def _sla_columns(*, first: str, targets: bool) -> list[str]:
+    columns = [first, _("Requests")]
+    columns += [_("First response median (business h)"), _("First response p90 (business h)")]
+    if targets:
+        columns.append(_("First response target (business h)"))
+    columns += [_("First response within SLA (%)")]
+    columns += [_("Resolution median (business h)"), _("Resolution p90 (business h)")]
+    if targets:
+        columns.append(_("Resolution target (business h)"))
+    columns += [_("Resolved within SLA (%)")]
+    return columns
+
+
+def _sla_row(label: str, g: dict, *, targets: bool) -> list:
+    row = [label, g["n"], hours(g["first_response_minutes_p50"]), hours(g["first_response_minutes_p90"])]
+    if targets:
+        row.append(hours(g["fr_target"]))
+    row += [rate(g["fr_met"], g["fr_decided"])]
+    row += [hours(g["resolution_minutes_p50"]), hours(g["resolution_minutes_p90"])]
+    if targets:
+        row.append(hours(g["res_target"]))
+    row += [rate(g["res_met"], g["res_decided"])]
+    return row
+
+
+def report_sla(scope: Scope) -> tuple[Table, Table]:
+    """First response and resolution times in business hours against the targets, per desk and per type."""
+    note = _(
+        "Business hours on each desk's calendar, from submission; resolution counts to the latest resolution, "
+        "including time waiting for the customer. Within SLA: of the requests whose clock is decided "
+        "(answered or resolved, or past due), the share on time; the SLA clock itself pauses while waiting "
+        "for the customer."
+    )
+    desks = _sla_groups(scope, ["desk_id", "desk__name"])
+    types = _sla_groups(scope, ["request_type_id", "request_type__desk__key", "request_type__name"])
+    desk_table = Table("sla_desk", _("Response and resolution times per desk"),
+                       _sla_columns(first=_("Desk"), targets=False),
+                       [_sla_row(g["desk__name"], g, targets=False) for g in desks], note=note)  # fmt: skip
+    type_table = Table(
+        "sla_type",
+        _("Response and resolution times per request type"),
+        _sla_columns(first=_("Request type"), targets=True),
+        [_sla_row(f"{g['request_type__desk__key']} · {g['request_type__name']}", g, targets=True) for g in types],
+        note=note,
+    )
+    return desk_table, type_table
+
+
+def report_channels(scope: Scope) -> Table:
+    """Requests per channel with the Tier I → Tier II escalation rate and the reopen rate."""
+    groups = {
+        row["channel"]: row
+        for row in _created(scope)
+        .values("channel")
+        .annotate(
+            n=Count("pk"),
+            escalated_n=Count("pk", filter=Q(escalated=True)),
+            resolved_n=Count("pk", filter=Q(resolved_at__isnull=False) | Q(reopened=True)),
+            reopened_n=Count("pk", filter=Q(reopened=True)),
+        )
+        .order_by()
+    }
+    rows, total = [], defaultdict(int)
+    for value, label in Channel.choices:
+        g = groups.get(value, {"n": 0, "escalated_n": 0, "resolved_n": 0, "reopened_n": 0})
+        for key in ("n", "escalated_n", "resolved_n", "reopened_n"):
+            total[key] += g[key]
+        rows.append([str(label), g["n"], rate(g["escalated_n"], g["n"]), rate(g["reopened_n"], g["resolved_n"])])
+    rows.append([_("All channels"), total["n"], rate(total["escalated_n"], total["n"]),
+                 rate(total["reopened_n"], total["resolved_n"])])  # fmt: skip
+    return Table(
+        "channels",
+        _("Requests, escalation and reopen rate per channel"),
+        [_("Channel"), _("Requests"), _("Escalated Tier I → Tier II (%)"), _("Reopened after resolution (%)")],
+        rows,
+        note=_("Escalated: of the requests created, the share moved to Tier II. Reopened: of those resolved."),
+    )
+
+
+def report_organizations(scope: Scope) -> tuple[Table, Table, Table]:
+    """The busiest organisations and sites, and requests per provider organisation per month."""
+    created = _created(scope).filter(organization_id__isnull=False)
+    orgs = list(
+        created.values("organization_id", "organization__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "organization__name")[:TOP]
+    )
+    sites = list(
+        created.filter(site_id__isnull=False)
+        .values("site_id", "site__name", "site__organization__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "site__name")[:TOP]
+    )
+    providers = created.filter(organization__kind="provider")
+    top_providers = (
+        providers.values("organization_id").annotate(n=Count("pk")).order_by("-n")[:TOP].values("organization_id")
+    )
+    monthly = (
+        providers.filter(organization_id__in=top_providers)
+        .annotate(month=Trunc("created_at", "month", output_field=DateField()))
+        .values("organization__name", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    months = sorted({row["month"] for row in monthly})
+    per_org: dict[str, dict] = defaultdict(dict)
+    for row in monthly:
+        per_org[row["organization__name"]][row["month"]] = row["n"]
+    month_rows = sorted(
+        ([name, *[counts.get(m, 0) for m in months], sum(counts.values())] for name, counts in per_org.items()),
+        key=lambda r: (-r[-1], r[0]),
+    )
+    return (
+        Table("organizations", _("Busiest organisations"), [_("Organisation"), _("Requests")],
+              [[o["organization__name"], o["n"]] for o in orgs]),
+        Table("sites", _("Busiest sites"), [_("Site"), _("Organisation"), _("Requests")],
+              [[s["site__name"], s["site__organization__name"], s["n"]] for s in sites]),
+        Table("provider_months", _("Requests per provider organisation per month"),
+              [_("Organisation"), *[m.strftime("%Y-%m") for m in months], _("Total")], month_rows),
+    )  # fmt: skip
+
+
+def _person(row: dict, prefix: str) -> str:
+    return row[f"{prefix}__full_name"] or row[f"{prefix}__email"] or _("Unassigned")
+
+
+def report_workload(scope: Scope) -> tuple[Table, Table, Table]:
+    """Open requests per agent and per team now, and requests resolved per week by the agents."""
+    open_now = _facts(scope).filter(status__in=list(OPEN_STATUSES))
+    agents = list(
+        open_now.values("assignee_id", "assignee__full_name", "assignee__email")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "assignee__full_name")[:AGENTS_TOP]
+    )
+    teams = list(open_now.values("team_id", "team__name").annotate(n=Count("pk")).order_by("-n", "team__name"))
+    resolved = (
+        _facts(scope)
+        .filter(resolved_at__gte=scope.start_at, resolved_at__lt=scope.end_at)
+        .annotate(week=Trunc("resolved_at", "week", output_field=DateField()))
+        .values("week", "assignee_id", "assignee__full_name", "assignee__email")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    per_week: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[str, int] = defaultdict(int)
+    for row in resolved:
+        name = _person(row, "assignee")
+        per_week[row["week"]][name] += row["n"]
+        totals[name] += row["n"]
+    names = sorted(totals, key=lambda n: (-totals[n], n))[:WORKLOAD_AGENTS]
+    others = len(totals) > len(names)
+    rows = []
+    for week in sorted(per_week):
+        counts = per_week[week]
+        row = [week.isoformat(), *[counts.get(n, 0) for n in names]]
+        if others:
+            row.append(sum(v for k, v in counts.items() if k not in names))
+        row.append(sum(counts.values()))
+        rows.append(row)
+    columns = [_("Week"), *names, *([_("Others")] if others else []), _("Total")]
+    return (
+        Table("workload_agents", _("Open requests per agent"), [_("Agent"), _("Open requests")],
+              [[_person(a, "assignee"), a["n"]] for a in agents]),
+        Table("workload_teams", _("Open requests per team"), [_("Team"), _("Open requests")],
+              [[t["team__name"] or _("No team"), t["n"]] for t in teams]),
+        Table("workload_resolved", _("Resolved per week per agent"), columns, rows),
+    )  # fmt: skip
