@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("agent/", include("tickets.urls_agent")),
+    path("configure/", include("configuration.urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("help/", include("kb.urls")),
     path("", include("portal.urls")),

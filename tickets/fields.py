@@ -236,3 +236,23 @@ def request_field_set_sensitive(
     locked.sensitive = field.sensitive = sensitive
     move = _move_to_sensitive if sensitive else _move_to_public
     return move(field=locked, actor=actor, batch_size=batch_size)
+
+
+# --- What a field holds (the catalogue editor asks before changing a field) --------------------
+
+
+def field_stored_value_count(*, field: RequestField) -> int:
+    """How many requests hold a value given in this field, on either side."""
+    return _tickets_holding(field).count() + SensitiveValue.objects.filter(field=field).count()
+
+
+def field_stored_choice_values(*, field: RequestField) -> set[str]:
+    """The choice values requests hold for this field (a choice in use is retired, not removed)."""
+    public = (
+        _tickets_holding(field)
+        .annotate(_stored=KeyTransform("value", KeyTransform(field.key, "field_values")))
+        .values_list("_stored", flat=True)
+        .distinct()
+    )
+    sensitive = SensitiveValue.objects.filter(field=field).values_list("value", flat=True).distinct()
+    return {str(v) for v in public if v is not None} | set(sensitive)
