@@ -12,13 +12,16 @@ from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tickets.fields import field_stored_choice_values, field_stored_value_count, request_field_set_sensitive
+from tickets.fields import (
+    field_choices_keeping_stored,
+    field_kinds_compatible,
+    field_stored_value_count,
+    request_field_set_sensitive,
+)
 from tickets.models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, Team
 
 logger = logging.getLogger(__name__)
 
-# Kinds whose stored values read the same either way.
-COMPATIBLE_KINDS = {frozenset({RequestField.Kind.SHORT_TEXT, RequestField.Kind.LONG_TEXT})}
 FIELD_ATTRIBUTES = ("name", "name_es", "help_text", "help_text_es", "required", "validation")
 
 
@@ -136,20 +139,6 @@ def field_add(
     )  # fmt: skip
 
 
-def _kinds_compatible(old: str, new: str) -> bool:
-    return old == new or frozenset({old, new}) in COMPATIBLE_KINDS
-
-
-def _choices_keeping_stored(field: RequestField, choices: list[dict]) -> list[dict]:
-    """The new choices, plus every old choice that requests still hold, kept retired."""
-    wanted = {c["value"] for c in choices}
-    dropped = [c for c in field.choices or [] if c.get("value") not in wanted]
-    if not dropped:
-        return choices
-    in_use = field_stored_choice_values(field=field)
-    return choices + [{**c, "archived": True} for c in dropped if str(c.get("value")) in in_use]
-
-
 @transaction.atomic
 def field_update(*, field: RequestField, changes: dict, choices: list[dict] | None, actor: User) -> RequestField:
     """Apply an admin's edit to a field. Refused (ChangeRefused) when it would break the values
@@ -157,14 +146,14 @@ def field_update(*, field: RequestField, changes: dict, choices: list[dict] | No
     field = RequestField.objects.select_for_update().get(pk=field.pk)
     key, kind = changes.get("key", field.key), changes.get("kind", field.kind)
     errors = {}
-    if key != field.key or not _kinds_compatible(field.kind, kind):
+    if key != field.key or not field_kinds_compatible(field.kind, kind):
         stored = field_stored_value_count(field=field)
         if stored and key != field.key:
             errors["key"] = _(
                 "%(count)d requests hold a value of this field under its key, so the key cannot change. "
                 "Archive the field and add a new one instead."
             ) % {"count": stored}
-        if stored and not _kinds_compatible(field.kind, kind):
+        if stored and not field_kinds_compatible(field.kind, kind):
             errors["kind"] = _(
                 "%(count)d requests hold a value of this field, so it cannot become another kind of value. "
                 "Archive the field and add a new one instead."
@@ -180,7 +169,7 @@ def field_update(*, field: RequestField, changes: dict, choices: list[dict] | No
         if attribute in changes:
             setattr(field, attribute, changes[attribute])
     if kind == RequestField.Kind.CHOICE and choices is not None:
-        field.choices = _choices_keeping_stored(field, choices)
+        field.choices = field_choices_keeping_stored(field=field, choices=choices)
     try:
         field.full_clean(exclude=["request_type"])
     except ValidationError as error:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_catalogue as catalogue
+from . import views_transfer as transfer
 
 app_name = "configuration"
 
@@ -20,4 +21,6 @@ urlpatterns = [
     path("types/<int:type_id>/fields/order/", catalogue.fields_order, name="fields_order"),
     path("fields/<int:field_id>/", catalogue.field_edit, name="field_edit"),
     path("fields/<int:field_id>/preview/", catalogue.field_preview, name="field_preview"),
+    path("catalogue-file/", transfer.catalogue_file, name="catalogue_file"),
+    path("catalogue-file/catalogue.<str:fmt>", transfer.catalogue_download, name="catalogue_download"),
 ]

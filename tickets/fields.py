@@ -256,3 +256,22 @@ def field_stored_choice_values(*, field: RequestField) -> set[str]:
     )
     sensitive = SensitiveValue.objects.filter(field=field).values_list("value", flat=True).distinct()
     return {str(v) for v in public if v is not None} | set(sensitive)
+
+
+# Kinds whose stored values read the same either way: a field holding values may switch between them.
+_COMPATIBLE_KINDS = {frozenset({RequestField.Kind.SHORT_TEXT, RequestField.Kind.LONG_TEXT})}
+
+
+def field_kinds_compatible(old: str, new: str) -> bool:
+    return old == new or frozenset({old, new}) in _COMPATIBLE_KINDS
+
+
+def field_choices_keeping_stored(*, field: RequestField, choices: list[dict]) -> list[dict]:
+    """The new choices, plus every old choice that requests still hold, kept retired (hidden from
+    new requests, still naming the stored value)."""
+    wanted = {c.get("value") for c in choices}
+    dropped = [c for c in field.choices or [] if c.get("value") not in wanted]
+    if not dropped or field.pk is None:
+        return choices
+    in_use = field_stored_choice_values(field=field)
+    return choices + [{**c, "archived": True} for c in dropped if str(c.get("value")) in in_use]
