@@ -151,7 +151,7 @@ class RequestTypeForm(BilingualMixin, forms.ModelForm):
         fields = [
             "name", "name_es", "summary", "summary_es", "meaning", "meaning_es", "when_to_use", "when_to_use_es",
             "group", "key", "audience", "needs_approval", "approval_adds_membership", "default_team",
-            "escalation_team", "sla_first_response_minutes", "sla_resolution_minutes", "is_active",
+            "escalation_team", "sla_first_response_minutes", "sla_resolution_minutes", "offboards_member", "is_active",
         ]  # fmt: skip
         labels = {
             "name": _("Name (English)"),
@@ -170,6 +170,7 @@ class RequestTypeForm(BilingualMixin, forms.ModelForm):
             "escalation_team": _("Escalation team"),
             "sla_first_response_minutes": _("First response target (business minutes)"),
             "sla_resolution_minutes": _("Resolution target (business minutes)"),
+            "offboards_member": _("Offboarding: offer to deactivate the member it names"),
             "is_active": _("Active: offered for new requests"),
         }
         help_texts = {

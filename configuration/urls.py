@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_catalogue as catalogue
+from . import views_people as people
 from . import views_transfer as transfer
 
 app_name = "configuration"
@@ -21,6 +22,15 @@ urlpatterns = [
     path("types/<int:type_id>/fields/order/", catalogue.fields_order, name="fields_order"),
     path("fields/<int:field_id>/", catalogue.field_edit, name="field_edit"),
     path("fields/<int:field_id>/preview/", catalogue.field_preview, name="field_preview"),
+    path("people/", people.people_index, name="people"),
+    path("people/organisations/new/", people.organization_new, name="organization_new"),
+    path("people/organisations/<int:organization_id>/", people.organization_edit, name="organization_edit"),
+    path("people/organisations/<int:organization_id>/members/", people.member_add, name="member_add"),
+    path("people/memberships/<int:membership_id>/", people.membership_edit, name="membership_edit"),
+    path("people/<int:user_id>/", people.person_detail, name="person_detail"),
+    path("people/<int:user_id>/deactivate/", people.person_deactivate, name="person_deactivate"),
+    path("people/<int:user_id>/reactivate/", people.person_reactivate, name="person_reactivate"),
+    path("offboarding/<reference:reference>/", people.offboard, name="offboard"),
     path("catalogue-file/", transfer.catalogue_file, name="catalogue_file"),
     path("catalogue-file/catalogue.<str:fmt>", transfer.catalogue_download, name="catalogue_download"),
 ]

@@ -30,9 +30,8 @@ def _type(request_type: RequestType) -> dict:
         "escalation_team": request_type.escalation_team.name if request_type.escalation_team else None,
         "needs_approval": request_type.needs_approval,
         "approval_adds_membership": request_type.approval_adds_membership,
+        "offboards_member": request_type.offboards_member,
     }
-    if hasattr(request_type, "offboards_member"):
-        data["offboards_member"] = request_type.offboards_member
     return {
         **data,
         "sla": {

@@ -136,10 +136,9 @@ class _Importer:
             "sla_first_response_minutes": sla.get("first_response_minutes"),
             "sla_resolution_minutes": sla.get("resolution_minutes"),
             "position": data.get("position", position),
+            "offboards_member": data.get("offboards_member", False),
             "is_active": data.get("is_active", True),
         }
-        if "offboards_member" in data and hasattr(RequestType, "offboards_member"):
-            values["offboards_member"] = data["offboards_member"]
         label = f"request type {desk.key} / {data['key']}"
         request_type = self.upsert(RequestType, label, {"desk": desk, "key": data["key"]}, values)
         self.counts["types"] += 1
