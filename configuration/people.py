@@ -30,7 +30,10 @@ def organizations_search(*, query: str) -> QuerySet[Organization]:
     organizations = Organization.objects.annotate(member_count=Count("memberships", distinct=True))
     if query.strip():
         q = query.strip()
-        organizations = organizations.filter(Q(name__icontains=q) | Q(provider_id__icontains=q))
+        members = Membership.objects.filter(Q(user__full_name__icontains=q) | Q(user__email__contains=q.lower()))
+        organizations = organizations.filter(
+            Q(name__icontains=q) | Q(provider_id__icontains=q) | Q(pk__in=members.values("organization_id"))
+        )
     return organizations.order_by("name")[:200]
 
 
