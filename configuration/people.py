@@ -61,6 +61,14 @@ def membership_add(*, organization: Organization, user: User, role: str) -> Memb
     return membership
 
 
+@transaction.atomic
+def membership_update(*, membership: Membership, role: str, sites) -> None:
+    """A member's role (which decides what of the organisation they see) and their sites."""
+    Membership.objects.filter(pk=membership.pk).update(role=role)
+    membership.role = role
+    membership.sites.set(sites)
+
+
 def membership_remove(*, membership: Membership) -> None:
     """Remove a membership; the requests it shared with the person stop being shared (signal)."""
     membership.delete()

@@ -50,8 +50,20 @@ class MemberAddForm(forms.Form):
         return email
 
 
+class SiteChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class MembershipRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    sites = SiteChoices(
+        label=_("Sites"), queryset=Site.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sites"].queryset = organization.sites.all()
 
 
 class TeamChoices(forms.ModelMultipleChoiceField):

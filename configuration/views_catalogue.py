@@ -13,7 +13,7 @@ from tickets.forms import parse_id
 from tickets.models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, Team
 
 from . import catalogue
-from .access import catalogue_required
+from .access import CATALOGUE_PERMISSION, PEOPLE_PERMISSION, catalogue_required, may_configure
 from .forms import (
     ChoiceFormSet,
     DeskCreateForm,
@@ -63,8 +63,15 @@ def _reorder(request, items, back: str):
 # --- Desks -----------------------------------------------------------------------------------
 
 
-@catalogue_required
 def index(request):
+    # The menu's one link: staff who may manage people only land on the people pages.
+    if not may_configure(request.user, CATALOGUE_PERMISSION) and may_configure(request.user, PEOPLE_PERMISSION):
+        return redirect("configuration:people")
+    return _catalogue_index(request)
+
+
+@catalogue_required
+def _catalogue_index(request):
     desks = ServiceDesk.objects.prefetch_related("groups", "request_types")
     return render(request, "configuration/index.html", {"desks": desks})
 

@@ -61,7 +61,15 @@ def _organization_page(request, organization, *, form=None, sites=None, member_f
         "form": form or OrganizationForm(instance=organization),
         "sites": sites or SiteFormSet(instance=organization, prefix="sites"),
         "member_form": member_form or MemberAddForm(prefix="member"),
-        "memberships": [(m, MembershipRoleForm(initial={"role": m.role}, prefix=f"m{m.pk}")) for m in memberships],
+        "memberships": [
+            (
+                m,
+                MembershipRoleForm(
+                    initial={"role": m.role, "sites": list(m.sites.all())}, prefix=f"m{m.pk}", organization=organization
+                ),
+            )
+            for m in memberships.prefetch_related("sites")
+        ],  # fmt: skip
     }
     return render(request, "configuration/organization_edit.html", context, status=status)
 
@@ -104,12 +112,12 @@ def membership_edit(request, membership_id):
         people.membership_remove(membership=membership)
         messages.success(request, _("%(name)s is no longer a member.") % {"name": membership.user.full_name})
         return redirect(back)
-    form = MembershipRoleForm(request.POST, prefix=f"m{membership.pk}")
+    form = MembershipRoleForm(request.POST, prefix=f"m{membership.pk}", organization=membership.organization)
     if not form.is_valid():
-        messages.error(request, _("Choose one of the roles."))
+        messages.error(request, _("Choose one of the roles, and sites of this organisation."))
         return redirect(back)
-    Membership.objects.filter(pk=membership.pk).update(role=form.cleaned_data["role"])
-    messages.success(request, _("The role of %(name)s is saved.") % {"name": membership.user.full_name})
+    people.membership_update(membership=membership, role=form.cleaned_data["role"], sites=form.cleaned_data["sites"])
+    messages.success(request, _("The role and sites of %(name)s are saved.") % {"name": membership.user.full_name})
     return redirect(back)
 
 

@@ -97,6 +97,12 @@ def test_an_admin_builds_a_type_reorders_by_keyboard_previews_both_languages_and
     page.get_by_label("English", exact=True).check()
     preview.get_by_role("heading", name="I lost my staff badge").wait_for()
 
+    # Dragging works too: the badge number onto the site puts it just above.
+    items = page.locator("#fields .order-list .order-item")
+    items.filter(has_text="Badge number").drag_to(items.filter(has_text="Site"))
+    page.get_by_text("Badge number is now number 3 of 5.").wait_for()
+    _wait_saved(request_type, ["summary", "description", "badge_number", "site_name", "lost_on"], page)
+
     # Activate it for everyone.
     page.get_by_label("Who may ask for it").select_option("everyone")
     page.get_by_label("Active: offered for new requests").check()
@@ -115,7 +121,7 @@ def test_an_admin_builds_a_type_reorders_by_keyboard_previews_both_languages_and
         for t in form_labels
         if t.strip().rstrip("*") in {"Site", "When did you lose it?", "Badge number"}
     ]  # noqa: E501
-    assert keyed == ["Site", "When did you lose it?", "Badge number"]
+    assert keyed == ["Badge number", "Site", "When did you lose it?"]
     customer_page.get_by_label("Site").fill("Main")
     check_accessibility(customer_page, "portal form of the new type")
     customer_page.console_errors.check()

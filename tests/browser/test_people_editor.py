@@ -34,7 +34,7 @@ def test_an_admin_manages_an_organisation_and_deactivates_a_person_at_phone_widt
     page.locator("form", has=page.get_by_label("Role of Carla Customer")).get_by_role(
         "button", name="Save the role"
     ).click()
-    page.get_by_text("The role of Carla Customer is saved.").wait_for()
+    page.get_by_text("The role and sites of Carla Customer are saved.").wait_for()
     assert Membership.objects.get(user=customer).role == "site_manager"
     screenshot(page, "configure-organisation-375")
 

@@ -74,8 +74,13 @@ def test_an_admin_creates_an_organisation_with_sites_and_members(admin_client, c
     response = admin_client.post(add, {"member-email": "nobody@example.org", "member-role": "staff"})
     assert response.status_code == 400 and "Nobody has an account" in response.content.decode()
     edit = reverse("configuration:membership_edit", args=[membership.pk])
-    admin_client.post(edit, {f"m{membership.pk}-role": "staff"})
+    south = organization.sites.get(name="South")
+    admin_client.post(edit, {f"m{membership.pk}-role": "staff", f"m{membership.pk}-sites": [south.pk]})
     assert Membership.objects.get(pk=membership.pk).role == "staff"
+    assert list(membership.sites.all()) == [south]
+    other_site = Site.objects.create(organization=Organization.objects.create(name="Other"), name="Elsewhere")
+    admin_client.post(edit, {f"m{membership.pk}-role": "site_admin", f"m{membership.pk}-sites": [other_site.pk]})
+    assert Membership.objects.get(pk=membership.pk).role == "staff"  # refused: not a site of this organisation
     admin_client.post(edit, {"action": "remove"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
@@ -194,3 +199,15 @@ def test_other_types_offer_nothing_and_strangers_get_404(submit, customer, tier2
     stranger = _signed_in(outsider)
     assert stranger.post(reverse("configuration:offboard", args=[ticket.reference])).status_code == 404
     assert Client().post(reverse("configuration:offboard", args=[ticket.reference])).status_code == 404
+
+
+def test_staff_who_may_manage_only_people_land_on_the_people_pages(client, catalogue):
+    from django.contrib.auth.models import Permission
+
+    staff = User.objects.create_user(email="hr@example.org", password="x", full_name="HR", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="change_user"))
+    client.force_login(staff)
+    response = client.get(reverse("configuration:index"))
+    assert response.status_code == 302 and response["Location"] == reverse("configuration:people")
+    assert client.get(reverse("configuration:people")).status_code == 200
+    assert client.get(reverse("configuration:catalogue_file")).status_code == 404
