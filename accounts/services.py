@@ -224,8 +224,9 @@ def user_get_or_create_contact(*, email: str, full_name: str, language: str = "e
         return User.objects.get(email=email)
 
 
-def user_deactivate(*, user: User, actor: User | None = None) -> None:
-    """Deactivate an account and end its access at once: every browser session and API token."""
+def user_deactivate(*, user: User, actor: User | None = None) -> tuple[int, int]:
+    """Deactivate an account and end its access at once: every browser session and API token.
+    Their requests stay. Returns (sessions ended, API tokens revoked)."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
@@ -238,3 +239,4 @@ def user_deactivate(*, user: User, actor: User | None = None) -> None:
         sessions,
         revoked,
     )
+    return sessions, revoked

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "demo",
     "webhooks",
     "reports",
+    "configuration",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,9 @@ API_THROTTLE_ADDRESS = env.str("API_THROTTLE_ADDRESS", default="300/min")
 # API tokens expire this many days after they are made; one person keeps at most this many.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)
+# The catalogue editor moves the stored values of a field made (not) sensitive in the request up to
+# this many; more are moved by a Celery task after the change commits.
+CATALOGUE_SENSITIVE_SYNC_MAX = env.int("CATALOGUE_SENSITIVE_SYNC_MAX", default=500)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Help desk API",
     "DESCRIPTION": (

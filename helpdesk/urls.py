@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("agent/reports/", include("reports.urls")),
     path("agent/", include("tickets.urls_agent")),
+    path("configure/", include("configuration.urls")),
     path("api/v1/", include("tickets.api.urls")),
     # The API's schema and its docs, readable without signing in; Swagger UI's init script is
     # its own request (the split view), so the page needs no inline script under the CSP.

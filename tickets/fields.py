@@ -237,3 +237,42 @@ def request_field_set_sensitive(
     locked.sensitive = field.sensitive = sensitive
     move = _move_to_sensitive if sensitive else _move_to_public
     return move(field=locked, actor=actor, batch_size=batch_size)
+
+
+# --- What a field holds (the catalogue editor asks before changing a field) --------------------
+
+
+def field_stored_value_count(*, field: RequestField) -> int:
+    """How many requests hold a value given in this field, on either side."""
+    return _tickets_holding(field).count() + SensitiveValue.objects.filter(field=field).count()
+
+
+def field_stored_choice_values(*, field: RequestField) -> set[str]:
+    """The choice values requests hold for this field (a choice in use is retired, not removed)."""
+    public = (
+        _tickets_holding(field)
+        .annotate(_stored=KeyTransform("value", KeyTransform(field.key, "field_values")))
+        .values_list("_stored", flat=True)
+        .distinct()
+    )
+    sensitive = SensitiveValue.objects.filter(field=field).values_list("value", flat=True).distinct()
+    return {str(v) for v in public if v is not None} | set(sensitive)
+
+
+# Kinds whose stored values read the same either way: a field holding values may switch between them.
+_COMPATIBLE_KINDS = {frozenset({RequestField.Kind.SHORT_TEXT, RequestField.Kind.LONG_TEXT})}
+
+
+def field_kinds_compatible(old: str, new: str) -> bool:
+    return old == new or frozenset({old, new}) in _COMPATIBLE_KINDS
+
+
+def field_choices_keeping_stored(*, field: RequestField, choices: list[dict]) -> list[dict]:
+    """The new choices, plus every old choice that requests still hold, kept retired (hidden from
+    new requests, still naming the stored value)."""
+    wanted = {c.get("value") for c in choices}
+    dropped = [c for c in field.choices or [] if c.get("value") not in wanted]
+    if not dropped or field.pk is None:
+        return choices
+    in_use = field_stored_choice_values(field=field)
+    return choices + [{**c, "archived": True} for c in dropped if str(c.get("value")) in in_use]

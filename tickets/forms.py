@@ -165,7 +165,9 @@ def _form_field(field: RequestField) -> forms.Field:
         return forms.EmailField(**common)
     if field.kind == RequestField.Kind.CHOICE:
         language_key = "label_es" if (get_language() or "en").startswith("es") else "label"
-        choices = [("", "—")] + [(c["value"], c.get(language_key) or c["label"]) for c in field.choices]
+        # A retired choice (the catalogue editor keeps those that requests hold) is not offered.
+        offered = [c for c in field.choices if not c.get("archived")]
+        choices = [("", "—")] + [(c["value"], c.get(language_key) or c["label"]) for c in offered]
         return forms.ChoiceField(choices=choices, **common)
     if field.kind == RequestField.Kind.FILE:
         return MultipleFileField(**common)

@@ -189,6 +189,11 @@ class RequestType(Localized):
     )
     # Adds the requester to the organisation when a vouching role approves the request.
     approval_adds_membership = models.BooleanField(default=False)
+    # "Staff terminated": once the request is resolved, its Tier II agent is offered to deactivate
+    # the organisation's member it names (configuration.offboarding).
+    offboards_member = models.BooleanField(
+        default=False, help_text=_("Once resolved, offer the agent to deactivate the member the request names.")
+    )
     sla_first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     sla_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -477,6 +482,7 @@ class Activity(models.Model):
         SLA = "sla", _("SLA")
         REMINDER = "reminder", _("Reminder sent")
         FIELD_SENSITIVITY = "field_sensitivity", _("Field sensitivity changed")
+        MEMBER_DEACTIVATED = "member_deactivated", _("Member deactivated")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public")

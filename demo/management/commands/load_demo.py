@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 "Use --force if you really mean it."
             )
         with transaction.atomic():
-            counts = catalogue_import(data=catalogue_load_file(DEMO_CATALOGUE))
+            counts = catalogue_import(data=catalogue_load_file(DEMO_CATALOGUE)).counts
             articles = articles_import(data=articles_load_file(DEMO_ARTICLES))
             canned = canned_responses_import()
             people = catalogue_load_file(DEMO_PEOPLE)

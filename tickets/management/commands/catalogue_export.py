@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from tickets.catalogue import catalogue_dump, catalogue_export
+
+
+class Command(BaseCommand):
+    help = "Write the catalogue (desks, teams, groups, request types, fields) as YAML or JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+
+    def handle(self, *args, format="yaml", output=None, **options):
+        text = catalogue_dump(catalogue_export(), fmt=format)
+        if output:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            self.stderr.write(self.style.SUCCESS(f"Catalogue written to {output}."))
+        else:
+            self.stdout.write(text, ending="")
