@@ -54,7 +54,7 @@ def test_it_offers_exactly_the_types_the_portal_offers(client, who, request):
     # The audiences really differ, so the comparison means something.
     assert ("payer-sftp-issue" in _api_types(client, "EDI")) is (who == "payer_user")
     if who == "newcomer":
-        assert _api_types(client, "CCP") == {"new-provider-sso", "new-employee-access"}
+        assert _api_types(client, "CCP") == {"new-provider-sso", "new-employee-access", "general-question"}
 
 
 @pytest.mark.django_db
