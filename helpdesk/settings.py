@@ -166,6 +166,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "tickets.models.Activity.Kind",
         "WorkItemKindEnum": "tickets.models.WorkItem.Kind",
         "TierEnum": "tickets.models.Team.Tier",
+        "ChannelEnum": "tickets.models.Channel",
+        # The on-behalf form's channels: how the caller reached the agent.
+        "IntakeChannelEnum": [("phone", "phone"), ("email", "email")],
     },
 }
 
