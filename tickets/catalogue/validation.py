@@ -22,7 +22,7 @@ TEAM_KEYS = {"name", "tier"}
 GROUP_KEYS = {"key", "name", "name_es", "position", "types"}
 TYPE_KEYS = {"key", "name", "name_es", "summary", "summary_es", "meaning", "meaning_es", "when_to_use",
              "when_to_use_es", "audience", "team", "escalation_team", "needs_approval", "approval_adds_membership",
-             "offboards_member", "sla", "position", "is_active", "fields"}  # fmt: skip
+             "offboards_member", "is_catch_all", "sla", "position", "is_active", "fields"}  # fmt: skip
 FIELD_KEYS = {"key", "kind", "name", "name_es", "help_text", "help_text_es", "required", "sensitive", "choices",
               "validation", "position"}  # fmt: skip
 CHOICE_KEYS = {"value", "label", "label_es", "archived"}
@@ -181,7 +181,7 @@ def _check_type(check: _Checker, data: dict, path: tuple, desk: dict, teams: set
         check.text(data, key, path)
     if data.get("audience", RequestType.Audience.MEMBERS) not in AUDIENCES:
         check.add((*path, "audience"), f"one of {', '.join(sorted(AUDIENCES))}")
-    for key in ("needs_approval", "approval_adds_membership", "offboards_member", "is_active"):
+    for key in ("needs_approval", "approval_adds_membership", "offboards_member", "is_catch_all", "is_active"):
         check.boolean(data, key, path)
     for key in ("team", "escalation_team"):
         if data.get(key) is not None and data[key] not in teams:
