@@ -143,6 +143,11 @@ class RequestTypeCreateForm(BilingualMixin, forms.Form):
         return key
 
 
+# Flags other parts of the product add to request types (the reports' "Other" catch-all), edited
+# here once the model has them.
+OPTIONAL_TYPE_FLAGS = [name for name in ("is_catch_all",) if name in {f.name for f in RequestType._meta.get_fields()}]
+
+
 class RequestTypeForm(BilingualMixin, forms.ModelForm):
     """Everything about a type but its fields (edited on their own) and its desk."""
 
@@ -152,7 +157,7 @@ class RequestTypeForm(BilingualMixin, forms.ModelForm):
             "name", "name_es", "summary", "summary_es", "meaning", "meaning_es", "when_to_use", "when_to_use_es",
             "group", "key", "audience", "needs_approval", "approval_adds_membership", "default_team",
             "escalation_team", "sla_first_response_minutes", "sla_resolution_minutes", "offboards_member", "is_active",
-        ]  # fmt: skip
+        ] + OPTIONAL_TYPE_FLAGS  # fmt: skip
         labels = {
             "name": _("Name (English)"),
             "name_es": _("Name (Spanish)"),

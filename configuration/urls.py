@@ -9,6 +9,7 @@ app_name = "configuration"
 urlpatterns = [
     path("", catalogue.index, name="index"),
     path("desks/new/", catalogue.desk_new, name="desk_new"),
+    path("desks/order/", catalogue.desks_order, name="desks_order"),
     path("desks/<int:desk_id>/", catalogue.desk_edit, name="desk_edit"),
     path("desks/<int:desk_id>/teams/", catalogue.team_add, name="team_add"),
     path("desks/<int:desk_id>/groups/", catalogue.group_add, name="group_add"),

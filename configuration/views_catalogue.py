@@ -73,7 +73,14 @@ def index(request):
 @catalogue_required
 def _catalogue_index(request):
     desks = ServiceDesk.objects.prefetch_related("groups", "request_types")
-    return render(request, "configuration/index.html", {"desks": desks})
+    context = {"desks": desks, "desk_items": _order_items(desks, "configuration:desk_edit", lambda d: d.key)}
+    return render(request, "configuration/index.html", context)
+
+
+@catalogue_required
+@require_POST
+def desks_order(request):
+    return _reorder(request, ServiceDesk.objects.all(), reverse("configuration:index") + "#order")
 
 
 @catalogue_required

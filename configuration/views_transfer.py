@@ -19,7 +19,8 @@ from tickets.catalogue import (
 from .access import catalogue_required
 from .forms import ImportForm
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+# Below Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which the dry run's confirmation posts it back through.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 @catalogue_required
@@ -36,7 +37,7 @@ def catalogue_download(request, fmt):
 def _uploaded_text(form: ImportForm) -> str | None:
     upload = form.cleaned_data["file"]
     if upload.size > MAX_FILE_BYTES:
-        form.add_error("file", _("The file is larger than 5 MB."))
+        form.add_error("file", _("The file is larger than 2 MB."))
         return None
     try:
         return upload.read().decode("utf-8")

@@ -35,7 +35,7 @@ def test_an_admin_builds_a_type_reorders_by_keyboard_previews_both_languages_and
     sign_in(page, site, superuser.email)
     page.goto(f"{site}/configure/")
     check_accessibility(page, "catalogue index")
-    page.get_by_role("link", name="Customer Service Desk").click()
+    page.get_by_role("link", name="Customer Service Desk").first.click()
     check_accessibility(page, "desk page")
     page.get_by_role("link", name="Add a request type to “Support Requests”").click()
     page.get_by_label("Key").fill("lost-badge")
@@ -150,3 +150,33 @@ def test_the_editor_works_at_phone_width_without_a_script(browser, live_server, 
     check_fits(page, "desk editor at 375 px")
     screenshot(page, "configure-desk-375")
     context.close()
+
+
+def test_an_admin_adds_and_removes_choices_with_the_preview_following(
+    page, live_server, settings, catalogue, superuser
+):
+    from tickets.models import RequestField
+
+    site = settings.SITE_URL = live_server.url
+    field = RequestField.objects.get(request_type__desk__key="CCP", request_type__key="portal-error", key="browser")
+    sign_in(page, site, superuser.email)
+    page.goto(f"{site}/configure/fields/{field.pk}/")
+    preview = page.locator(".preview-output")
+    page.get_by_role("button", name="Add a choice").click()
+    rows = page.locator(".choice-row")
+    new_row = rows.nth(rows.count() - 1)
+    assert page.evaluate("document.activeElement.name").endswith("-value")  # the new row has the focus
+    new_row.get_by_label("Stored value").fill("brave")
+    new_row.get_by_label("Label (English)").fill("Brave")
+    new_row.get_by_label("Label (Spanish)").fill("Brave (navegador)")
+    preview.locator("option", has_text="Brave").wait_for(state="attached")
+    rows.filter(has=page.locator("input[value=safari]")).get_by_label("Remove").check()
+    page.get_by_label("Español", exact=True).check()
+    preview.locator("option", has_text="Brave (navegador)").wait_for(state="attached")
+    assert preview.locator("option", has_text="Safari").count() == 0
+    check_accessibility(page, "field editor")
+    screenshot(page, "configure-field-editor")
+    page.get_by_role("button", name="Save the field").click()
+    page.get_by_text("The field is saved.").wait_for()
+    values = [c["value"] for c in RequestField.objects.get(pk=field.pk).choices]
+    assert "brave" in values and "safari" not in values

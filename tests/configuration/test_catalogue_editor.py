@@ -279,3 +279,41 @@ def test_bad_input_is_a_form_error_not_a_crash(admin_client, desk):
     new_desk = admin_client.post(reverse("configuration:desk_new"), {"key": "lower", "slug": "x y", "name": ""})
     assert new_desk.status_code == 400
     assert admin_client.get(reverse("configuration:type_edit", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name,args,method",
+    [
+        ("configuration:desk_edit", ["desk"], "get"),
+        ("configuration:desks_order", [], "post"),
+        ("configuration:groups_order", ["desk"], "post"),
+        ("configuration:type_new", ["desk"], "get"),
+        ("configuration:type_edit", ["type"], "get"),
+        ("configuration:type_preview", ["type"], "post"),
+        ("configuration:fields_order", ["type"], "post"),
+        ("configuration:field_add", ["type"], "post"),
+        ("configuration:field_edit", ["field"], "get"),
+        ("configuration:field_preview", ["field"], "post"),
+    ],
+)
+def test_every_door_of_the_editor_is_closed_to_agents_and_customers(
+    client, catalogue, tier2, customer, name, args, method
+):
+    from tickets.models import ServiceDesk
+
+    request_type = RequestType.objects.filter(desk__key="CSD").first()
+    ids = {"desk": ServiceDesk.objects.get(key="CSD").pk, "type": request_type.pk,
+           "field": request_type.fields.first().pk}  # fmt: skip
+    url = reverse(name, args=[ids[a] for a in args])
+    for person in (tier2, customer):
+        client.force_login(person)
+        assert getattr(client, method)(url).status_code == 404
+
+
+def test_desks_are_reordered_for_the_portal(admin_client):
+    from tickets.models import ServiceDesk
+
+    keys = lambda: list(ServiceDesk.objects.values_list("key", flat=True))  # noqa: E731
+    last = ServiceDesk.objects.get(key=keys()[-1])
+    admin_client.post(reverse("configuration:desks_order"), {"item": last.pk, "direction": "up"})
+    assert keys()[-2] == last.key

@@ -134,6 +134,9 @@ def test_the_import_command_names_the_line_of_a_problem(catalogue, tmp_path):
     path.write_text("version: 1\ndesks: [unclosed\n")
     with pytest.raises(CommandError, match="line 3"):
         call_command("catalogue_import", str(path))
+    path.write_text("a: &x [1, 2]\nb: [*x, *x]\n")
+    with pytest.raises(CommandError, match="line 2.*aliases"):
+        call_command("catalogue_import", str(path))
 
 
 def test_the_editor_downloads_checks_and_imports_a_file(client, superuser, catalogue):

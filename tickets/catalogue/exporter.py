@@ -4,7 +4,7 @@ again gives the same file."""
 from django.db.models import Prefetch
 
 from ..models import RequestField, RequestType, ServiceDesk
-from .importer import LOCALIZED, TYPE_TEXTS
+from .importer import LOCALIZED, TYPE_TEXTS, optional_type_flags
 
 FIELD_TEXTS = ("name", "name_es", "help_text", "help_text_es")
 
@@ -32,6 +32,7 @@ def _type(request_type: RequestType) -> dict:
         "approval_adds_membership": request_type.approval_adds_membership,
         "is_catch_all": request_type.is_catch_all,
         "offboards_member": request_type.offboards_member,
+        **{flag: getattr(request_type, flag) for flag in optional_type_flags()},
     }
     return {
         **data,

@@ -29,6 +29,10 @@ def _lines(node, path: Path, lines: dict) -> None:
 def catalogue_parse(text: str) -> tuple[object, dict[Path, int]]:
     """The file's data and {path: line}. Raises CatalogueFileError for text that is not YAML/JSON."""
     try:
+        # Aliases could make a small file expand into an enormous catalogue: the format has none.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise CatalogueFileError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

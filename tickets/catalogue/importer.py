@@ -15,6 +15,16 @@ from ..models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, S
 from .validation import Problem, catalogue_validate
 
 LOCALIZED = ("name", "name_es")
+# Flags of a request type that other parts of the product add (the reports' "Other" catch-all):
+# carried by the file as soon as the model has them.
+OPTIONAL_TYPE_FLAGS = ("is_catch_all",)
+
+
+def optional_type_flags() -> list[str]:
+    names = {f.name for f in RequestType._meta.get_fields()}
+    return [flag for flag in OPTIONAL_TYPE_FLAGS if flag in names]
+
+
 TYPE_TEXTS = ("summary", "summary_es", "meaning", "meaning_es", "when_to_use", "when_to_use_es")
 
 
@@ -140,6 +150,8 @@ class _Importer:
             "offboards_member": data.get("offboards_member", False),
             "is_active": data.get("is_active", True),
         }
+        for flag in optional_type_flags():
+            values[flag] = data.get(flag, False)
         label = f"request type {desk.key} / {data['key']}"
         request_type = self.upsert(RequestType, label, {"desk": desk, "key": data["key"]}, values)
         self.counts["types"] += 1
