@@ -201,3 +201,15 @@ def test_a_request_opened_on_behalf_by_an_agent_announces_itself(tier1, customer
     (payload,) = payloads(endpoint)
     assert payload["request"]["reference"] == ticket.reference and payload["request"]["channel"] == "phone"
     assert payload["activity"]["actor"]["name"] == tier1.full_name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scope", ["customer", "agent"])
+def test_a_change_the_system_makes_is_announced_with_no_actor(submit, customer, tier1, make_endpoint, scope):
+    endpoint, _ = make_endpoint(URL, events=["request.resolved"], scope=scope)
+    ticket = submit(customer)
+    ticket_transition(ticket=ticket, action="ask_customer", actor=tier1, note="Which printer?")
+    ticket_transition(ticket=ticket, action="auto_resolve", actor=None)
+    (payload,) = payloads(endpoint)
+    assert payload["event"] == "request.resolved" and payload["activity"]["actor"] is None
+    assert payload["request"]["status"] == "resolved"

@@ -223,3 +223,26 @@ def test_an_endpoint_refused_now_can_still_be_deactivated(client, superuser, mak
     assert "1 endpoint deactivated." in response.content.decode()
     endpoint.refresh_from_db()
     assert not endpoint.is_active
+
+
+def test_an_international_host_name_is_resolved_and_sent_as_its_a_label(
+    db, submit, customer, make_endpoint, receiver, monkeypatch, settings
+):
+    settings.WEBHOOKS_ALLOWED_HOSTS = ["bücher.test"]
+    asked = []
+    real = socket.getaddrinfo
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        if host == "xn--bcher-kva.test":
+            asked.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(targets.socket, "getaddrinfo", fake_getaddrinfo)
+    make_endpoint(f"http://bücher.test:{receiver.port}/hook")
+    submit(customer)
+    (row,) = deliveries()
+    notification_deliver(notification_id=str(row.pk))
+    (received,) = receiver.wait_for(1)
+    assert received.headers["host"] == f"xn--bcher-kva.test:{receiver.port}"
+    assert asked and set(asked) == {"xn--bcher-kva.test"}
