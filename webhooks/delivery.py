@@ -6,7 +6,6 @@ connection goes to the checked address; redirects are never followed (a 3xx is a
 """
 
 import http.client
-import json
 import logging
 import socket
 import ssl
@@ -133,8 +132,3 @@ def webhook_send(notification: Notification) -> None:
          succeeded=succeeded, response_excerpt=answer.excerpt)  # fmt: skip
     if not succeeded:
         raise DeliveryFailed(f"the receiver answered {answer.status}")
-
-
-def payload_of(notification: Notification) -> dict:
-    """The stored body of a delivery, as JSON (for the admin)."""
-    return json.loads(notification.body_text or "{}")
