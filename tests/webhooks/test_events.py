@@ -213,3 +213,21 @@ def test_a_change_the_system_makes_is_announced_with_no_actor(submit, customer, 
     (payload,) = payloads(endpoint)
     assert payload["event"] == "request.resolved" and payload["activity"]["actor"] is None
     assert payload["request"]["status"] == "resolved"
+
+
+@pytest.mark.django_db
+def test_the_readme_example_has_the_keys_of_a_real_agent_payload(submit, customer, make_endpoint):
+    import re
+
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    (example,) = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.S)]
+    endpoint, _ = make_endpoint(URL, events=["request.commented"], scope="agent")
+    ticket = submit(customer)
+    ticket_comment(ticket=ticket, author=customer, body="Any news?")
+    (payload,) = payloads(endpoint)
+    assert set(example) == set(payload)
+    assert set(example["request"]) == set(payload["request"])
+    assert set(example["activity"]) == set(payload["activity"])
+    assert set(example["activity"]["actor"]) == set(payload["activity"]["actor"])
