@@ -5,7 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications (outbox)"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
         from .channels import EMAIL, channel_register
         from .services import email_send

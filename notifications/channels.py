@@ -7,8 +7,14 @@ imports no other app: a channel registers itself from its app's `ready()`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from .models import Notification
+
+Sender = Callable[["Notification"], None]
 
 EMAIL = "email"
 
@@ -22,35 +28,35 @@ class PermanentFailure(Exception):
 class Channel:
     name: str
     # Sends one message; raises on failure (PermanentFailure: do not retry).
-    send: Callable
+    send: Sender
     # Settings read at call time: <prefix>_MAX_ATTEMPTS, _RETRY_BASE_SECONDS, _RETRY_MAX_SECONDS
     # and (optional) _QUEUE, the Celery queue its sends go to ("" or unset: the default one).
     settings_prefix: str
 
-    def setting(self, suffix: str, default=None):
+    def setting(self, suffix: str, default: Any = None) -> Any:
         return getattr(settings, f"{self.settings_prefix}_{suffix}", default)
 
     @property
     def max_attempts(self) -> int:
-        return self.setting("MAX_ATTEMPTS")
+        return int(self.setting("MAX_ATTEMPTS"))
 
     @property
     def retry_base_seconds(self) -> float:
-        return self.setting("RETRY_BASE_SECONDS")
+        return float(self.setting("RETRY_BASE_SECONDS"))
 
     @property
     def retry_max_seconds(self) -> float:
-        return self.setting("RETRY_MAX_SECONDS")
+        return float(self.setting("RETRY_MAX_SECONDS"))
 
     @property
     def queue(self) -> str | None:
-        return self.setting("QUEUE", "") or None
+        return str(self.setting("QUEUE", "")) or None
 
 
 _channels: dict[str, Channel] = {}
 
 
-def channel_register(*, name: str, send: Callable, settings_prefix: str) -> None:
+def channel_register(*, name: str, send: Sender, settings_prefix: str) -> None:
     _channels[name] = Channel(name=name, send=send, settings_prefix=settings_prefix)
 
 

@@ -7,9 +7,12 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -26,17 +29,17 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
-def _render_message(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+def _render_message(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     context = {"site_url": site_url(), **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         text = render_to_string(f"emails/{template}_body.txt", context)
+        html: str
         try:
             html = render_to_string(f"emails/{template}_body.html", context)
         except TemplateDoesNotExist:
             html = ""
-    subject = " ".join(subject.split())[:255]
-    return subject, text.strip() + "\n", html
+    return " ".join(subject.split())[:255], text.strip() + "\n", html
 
 
 def notification_create(
@@ -44,10 +47,10 @@ def notification_create(
     kind: str,
     to_email: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     language: str = "en",
     reply_to: str = "",
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     confidential: bool = False,
 ) -> Notification:
     """Store one message and queue its sending for after the surrounding transaction commits.
@@ -77,7 +80,7 @@ def notification_enqueue(
     target: str,
     subject: str,
     body_text: str,
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     notification_id: uuid.UUID | None = None,
 ) -> Notification:
     """Store one message of another channel (its sender reads `target` and the body) and queue
@@ -147,7 +150,7 @@ def retry_delay(attempts: int, channel: str = EMAIL) -> float:
     """Exponential backoff with jitter, capped (the channel's settings)."""
     policy = channel_get(channel)
     base = policy.retry_base_seconds * (2 ** max(attempts - 1, 0))
-    return min(policy.retry_max_seconds, base) * random.uniform(0.5, 1.0)
+    return float(min(policy.retry_max_seconds, base) * random.uniform(0.5, 1.0))
 
 
 def _claimable() -> Q:
@@ -197,7 +200,7 @@ def notification_deliver(*, notification_id: str) -> DeliveryOutcome:
 MARK_SENT_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)
 
 
-def _mark_sent(*, notification_id: str, claimed_at) -> None:
+def _mark_sent(*, notification_id: str, claimed_at: datetime | None) -> None:
     for pause in (*MARK_SENT_PAUSES, None):
         try:
             Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
@@ -264,7 +267,7 @@ def notification_sweep(*, limit: int = 500, budget_seconds: float | None = None)
             return total
 
 
-def notification_retry_failed(*, notification_ids, include_sent: bool = False) -> int:
+def notification_retry_failed(*, notification_ids: Iterable[UUID | str], include_sent: bool = False) -> int:
     """Admin action: give failed messages (and with include_sent, sent ones: a webhook's
     "redeliver") a fresh set of attempts. Messages being sent or waiting are left alone."""
     statuses = [Notification.Status.FAILED, *([Notification.Status.SENT] if include_sent else [])]
@@ -273,7 +276,9 @@ def notification_retry_failed(*, notification_ids, include_sent: bool = False) -
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
     )
     for notification_id, channel in rows:
-        transaction.on_commit(
-            lambda nid=str(notification_id), ch=channel: notification_publish(notification_id=nid, channel=ch)
-        )
+        _publish_on_commit(str(notification_id), channel)
     return len(rows)
+
+
+def _publish_on_commit(notification_id: str, channel: str = EMAIL) -> None:
+    transaction.on_commit(lambda: notification_publish(notification_id=notification_id, channel=channel))

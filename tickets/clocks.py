@@ -18,9 +18,9 @@ from .services import ticket_transition
 
 def agents_to_alert(ticket: Ticket) -> list:
     """Who hears of an SLA or work-item event: the assignee, or the team when nobody is assigned."""
-    if ticket.assignee_id and ticket.assignee.is_active:
+    if ticket.assignee is not None and ticket.assignee.is_active:
         return [ticket.assignee]
-    return list(ticket.team.members.filter(is_active=True)) if ticket.team_id else []
+    return list(ticket.team.members.filter(is_active=True)) if ticket.team is not None else []
 
 
 def sla_check(*, now=None) -> dict:

@@ -56,6 +56,7 @@ def _connect_to_checked(target: Target, timeout: float):
 
 def http_post(*, target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
     """POST the body to the checked target; the answer's status and the start of its body."""
+    connection: http.client.HTTPConnection
     if target.https:
         connection = http.client.HTTPSConnection(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
@@ -64,7 +65,8 @@ def http_post(*, target: Target, body: bytes, headers: dict[str, str], timeout: 
         connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
     # TLS still verifies the certificate against the host name (SNI too): only the socket's
     # address is ours to choose.
-    connection._create_connection = _connect_to_checked(target, timeout)
+    # http.client opens its socket through this attribute (undocumented, stable since 3.0).
+    connection._create_connection = _connect_to_checked(target, timeout)  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout * 2
     try:
         connection.request("POST", target.path, body=body, headers=headers)

@@ -17,7 +17,7 @@ from .payloads import activities_for_scope, webhook_payload
 K = Activity.Kind
 # The events each kind of log entry announces (kinds not listed announce nothing: a reveal, a
 # reminder, a notification switch).
-EVENTS_OF_KIND = {
+EVENTS_OF_KIND: dict[str, list[str]] = {
     K.CREATED: [Event.CREATED],
     K.COMMENT: [Event.COMMENTED],
     K.NOTE: [Event.COMMENTED],

@@ -103,10 +103,10 @@ def _resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise RefusedTarget(_("The host name %(host)s could not be found.") % {"host": host}) from exc
-    addresses = []
+    addresses: list[str] = []
     for _family, _type, _proto, _canonname, sockaddr in infos:
-        if sockaddr[0] not in addresses:
-            addresses.append(sockaddr[0])
+        if str(sockaddr[0]) not in addresses:
+            addresses.append(str(sockaddr[0]))
     return addresses
 
 

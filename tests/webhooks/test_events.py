@@ -149,10 +149,8 @@ def test_a_change_that_rolls_back_owes_no_delivery(submit, customer, make_endpoi
 
 @pytest.mark.django_db
 def test_the_portal_the_agent_pages_the_api_and_inbound_mail_all_announce(
-    client, customer, tier1, make_endpoint, catalogue
+    client, customer, tier1, make_endpoint, catalogue, receive
 ):
-    from mailin.models import Mailbox
-    from mailin.services import inbound_process, inbound_receive
     from tests.imap_server import compose
 
     endpoint, _ = make_endpoint(URL, events=["request.created", "request.commented", "request.status_changed"])
@@ -170,13 +168,8 @@ def test_the_portal_the_agent_pages_the_api_and_inbound_mail_all_announce(
         f"/api/v1/requests/{ticket.reference}/comments/", {"body": "From the API"}, content_type="application/json"
     )
     assert response.status_code in (200, 201), response.content
-    desk = ServiceDesk.objects.get(key="CSD")
-    mailbox = Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
-        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
-    message, _ = inbound_receive(mailbox=mailbox, raw=compose(subject=f"Re: [{ticket.reference}] x", body="By mail."))
-    assert inbound_process(message=message).outcome == "commented", message.reason
+    message = receive(compose(subject=f"Re: [{ticket.reference}] x", body="By mail."))
+    assert message.outcome == "commented", message.reason
 
     ref = ticket.reference
     assert sent(endpoint) == [

@@ -9,7 +9,7 @@ register = template.Library()
 def status_label(value: str) -> str:
     """The readable, translated name of a status code."""
     try:
-        return Status(value).label
+        return str(Status(value).label)
     except ValueError:
         return value
 
