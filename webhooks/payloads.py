@@ -97,15 +97,18 @@ def activity_payload(*, activity: Activity, scope: str) -> dict:
     }
 
 
-def webhook_payload(*, delivery_id: str, event: str, scope: str, ticket: Ticket, activity: Activity) -> dict:
-    """The JSON body of one delivery (labels in English: a contract, not a page)."""
+def scope_payload(*, scope: str, ticket: Ticket, activity: Activity) -> dict[str, Any]:
+    """What every delivery of this entry to endpoints of this scope carries (labels in English:
+    a contract, not a page); each delivery adds its id and event (webhook_payload)."""
     with translation.override("en"):
         return {
-            "version": PAYLOAD_VERSION,
-            "delivery_id": delivery_id,
-            "event": event,
             "scope": scope,
             "occurred_at": _time(activity.created_at),
             "request": request_payload(ticket=ticket, scope=scope),
             "activity": activity_payload(activity=activity, scope=scope),
         }
+
+
+def webhook_payload(*, delivery_id: str, event: str, common: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of one delivery."""
+    return {"version": PAYLOAD_VERSION, "delivery_id": delivery_id, "event": event, **common}
