@@ -7,9 +7,14 @@ imports no other app: a channel registers itself from its app's `ready()`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from .models import Notification
+
+Sender = Callable[["Notification"], None]
 
 EMAIL = "email"
 
@@ -23,7 +28,7 @@ class PermanentFailure(Exception):
 class Channel:
     name: str
     # Sends one message; raises on failure (PermanentFailure: do not retry).
-    send: Callable[..., Any]
+    send: Sender
     # Settings read at call time: <prefix>_MAX_ATTEMPTS, _RETRY_BASE_SECONDS, _RETRY_MAX_SECONDS
     # and (optional) _QUEUE, the Celery queue its sends go to ("" or unset: the default one).
     settings_prefix: str
@@ -45,13 +50,13 @@ class Channel:
 
     @property
     def queue(self) -> str | None:
-        return self.setting("QUEUE", "") or None
+        return str(self.setting("QUEUE", "")) or None
 
 
 _channels: dict[str, Channel] = {}
 
 
-def channel_register(*, name: str, send: Callable[..., Any], settings_prefix: str) -> None:
+def channel_register(*, name: str, send: Sender, settings_prefix: str) -> None:
     _channels[name] = Channel(name=name, send=send, settings_prefix=settings_prefix)
 
 

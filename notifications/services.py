@@ -280,5 +280,5 @@ def notification_retry_failed(*, notification_ids: Iterable[UUID | str], include
     return len(rows)
 
 
-def _publish_on_commit(notification_id: str, channel: str) -> None:
+def _publish_on_commit(notification_id: str, channel: str = EMAIL) -> None:
     transaction.on_commit(lambda: notification_publish(notification_id=notification_id, channel=channel))

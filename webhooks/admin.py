@@ -10,6 +10,8 @@ from .models import DeliveryAttempt, Endpoint, Event
 from .services import endpoint_rotate_secret, endpoint_save, webhook_redeliver
 
 RECENT_ATTEMPTS = 20
+LOG_FIELDS = ["endpoint", "event", "notification_id", "delivery_status", "attempt", "attempted_at", "duration_ms",
+              "status_code", "succeeded", "error", "response_excerpt", "payload"]  # fmt: skip
 
 
 class EndpointForm(forms.ModelForm):
@@ -115,10 +117,8 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
                     "duration_ms", "error"]  # fmt: skip
     list_filter = ["endpoint", "succeeded", "event"]
     list_select_related = ["endpoint"]
-    fields = readonly_fields = (
-        "endpoint", "event", "notification_id", "delivery_status", "attempt", "attempted_at", "duration_ms",
-        "status_code", "succeeded", "error", "response_excerpt", "payload",
-    )  # fmt: skip
+    fields = tuple(LOG_FIELDS)
+    readonly_fields = LOG_FIELDS
     actions = ["redeliver"]
 
     @admin.display(description=_("Delivery id"))

@@ -3,6 +3,7 @@ tickets.events, run in the change's transaction, storing one outbox row per endp
 
 import json
 import uuid
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -12,7 +13,7 @@ from tickets import workflow
 from tickets.models import Activity, Ticket
 
 from .models import CHANNEL, Endpoint, Event
-from .payloads import activities_for_scope, webhook_payload
+from .payloads import activities_for_scope, scope_payload, webhook_payload
 
 K = Activity.Kind
 # The events each kind of log entry announces (kinds not listed announce nothing: a reveal, a
@@ -63,21 +64,21 @@ def webhooks_on_ticket_event(activity: Activity) -> int:
         pk=activity.ticket_id
     )
     stored = 0
-    readable = {}
+    common: dict[str, dict[str, Any] | None] = {}  # by scope; None: the scope may not hear of it
     for endpoint in endpoints:
         scope = endpoint.scope
-        if scope not in readable:
+        if scope not in common:
             # The visibility rule decides whether this scope may hear of this entry at all.
-            readable[scope] = activities_for_scope(ticket=ticket, scope=scope).filter(pk=activity.pk).exists()
-        if not readable[scope]:
+            readable = activities_for_scope(ticket=ticket, scope=scope).filter(pk=activity.pk).exists()
+            common[scope] = scope_payload(scope=scope, ticket=ticket, activity=activity) if readable else None
+        shared = common[scope]
+        if shared is None:
             continue
         for event in events:
             if event not in endpoint.events:
                 continue
             delivery_id = uuid.uuid4()
-            payload = webhook_payload(
-                delivery_id=str(delivery_id), event=event, scope=scope, ticket=ticket, activity=activity
-            )
+            payload = webhook_payload(delivery_id=str(delivery_id), event=event, common=shared)
             notification_enqueue(
                 channel=CHANNEL,
                 kind=event,

@@ -11,6 +11,7 @@ internal changes never reach it.
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import translation
 
@@ -32,7 +33,8 @@ def _time(value: datetime | None) -> str | None:
 def activities_for_scope(*, ticket: Ticket, scope: str) -> QuerySet[Activity]:
     """The part of the log an endpoint of this scope may receive."""
     if scope == Endpoint.Scope.AGENT:
-        return activities_visible(ticket=ticket, user=None, roles=frozenset({workflow.Role.AGENT}))
+        # The roles are given, so the rule asks no one's: the desk's agents read the whole log.
+        return activities_visible(ticket=ticket, user=AnonymousUser(), roles=frozenset({workflow.Role.AGENT}))
     return activities_visible(ticket=ticket, user=ticket.requester)
 
 
@@ -58,7 +60,7 @@ def request_payload(*, ticket: Ticket, scope: str) -> dict:
         "status": ticket.status,
         "status_label": str(workflow.Status(ticket.status).label),
         "requester": {"name": ticket.requester.full_name, "email": ticket.requester.email},
-        "organization": ticket.organization.name if ticket.organization is not None else None,
+        "organization": ticket.organization.name if ticket.organization else None,
         "channel": ticket.channel,
         "fields": field_rows(field_values=ticket.field_values, fields_by_id=fields_by_id),
         "escalation_requested": ticket.escalation_requested,
@@ -71,8 +73,8 @@ def request_payload(*, ticket: Ticket, scope: str) -> dict:
         request.update(
             {
                 "tier": ticket.tier,
-                "team": ticket.team.name if ticket.team is not None else None,
-                "assignee": ticket.assignee.email if ticket.assignee is not None else None,
+                "team": ticket.team.name if ticket.team else None,
+                "assignee": ticket.assignee.email if ticket.assignee else None,
                 "priority": ticket.priority,
                 "first_response_due_at": _time(ticket.first_response_due_at),
                 "first_response_at": _time(ticket.first_response_at),
@@ -95,15 +97,18 @@ def activity_payload(*, activity: Activity, scope: str) -> dict:
     }
 
 
-def webhook_payload(*, delivery_id: str, event: str, scope: str, ticket: Ticket, activity: Activity) -> dict:
-    """The JSON body of one delivery (labels in English: a contract, not a page)."""
+def scope_payload(*, scope: str, ticket: Ticket, activity: Activity) -> dict[str, Any]:
+    """What every delivery of this entry to endpoints of this scope carries (labels in English:
+    a contract, not a page); each delivery adds its id and event (webhook_payload)."""
     with translation.override("en"):
         return {
-            "version": PAYLOAD_VERSION,
-            "delivery_id": delivery_id,
-            "event": event,
             "scope": scope,
             "occurred_at": _time(activity.created_at),
             "request": request_payload(ticket=ticket, scope=scope),
             "activity": activity_payload(activity=activity, scope=scope),
         }
+
+
+def webhook_payload(*, delivery_id: str, event: str, common: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of one delivery."""
+    return {"version": PAYLOAD_VERSION, "delivery_id": delivery_id, "event": event, **common}

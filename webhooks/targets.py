@@ -12,6 +12,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -87,7 +88,14 @@ def _split(url: str) -> tuple[SplitResult, str, int]:
         raise RefusedTarget(
             _("Put no user name or password in the address: the signature tells the receiver it is us.")
         )
-    return parts, parts.hostname, port or SCHEMES[parts.scheme]
+    host = parts.hostname
+    if not host.isascii():
+        # Resolved and named in the Host header as its A-label (xn--…), as a browser would.
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise RefusedTarget(_("Enter a valid URL.")) from exc
+    return parts, host, port or SCHEMES[parts.scheme]
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -108,7 +116,7 @@ def target_check(url: str) -> Target:
     addresses = _resolve(host, port)
     if not addresses:
         raise RefusedTarget(_("The host name %(host)s could not be found.") % {"host": host})
-    if not host_allowed_private(host):
+    if not (host_allowed_private(host) or host_allowed_private(parts.hostname or "")):
         for text in addresses:
             # A scoped IPv6 address ("fe80::1%eth0") is link-local whatever its scope.
             if not address_is_public(ipaddress.ip_address(text.split("%", 1)[0])):

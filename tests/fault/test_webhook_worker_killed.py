@@ -8,7 +8,7 @@ import time
 import pytest
 
 from notifications.models import Notification
-from tests.webhooks.conftest import ALL_EVENTS, deliveries  # noqa: F401 - fixtures come from there too
+from tests.webhooks.conftest import deliveries
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_delivery import _headers, readme_verify
 from tests.webhooks.worker import kill, publishing_to, start_worker, webhook_queue

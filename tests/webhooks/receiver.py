@@ -2,6 +2,7 @@
 with the statuses it is told to, can hold its answer (a sender killed meanwhile never hears it),
 and can be stopped and started again on the same port."""
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -25,13 +26,14 @@ class _QuietServer(ThreadingHTTPServer):
         # An answer written to a sender that was killed meanwhile: expected in the fault tests.
         import sys
 
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
             super().handle_error(request, client_address)
 
 
 class Receiver:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, tls=None):
         self.port = port or 0
+        self.tls = tls  # an ssl.SSLContext: serve HTTPS
         self.received: list[Received] = []
         self.statuses: list[int] = []  # answered in turn; 200 once they run out
         self.redirect_to: str | None = None
@@ -67,6 +69,8 @@ class Receiver:
 
         self._server = _QuietServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

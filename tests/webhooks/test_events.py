@@ -149,10 +149,8 @@ def test_a_change_that_rolls_back_owes_no_delivery(submit, customer, make_endpoi
 
 @pytest.mark.django_db
 def test_the_portal_the_agent_pages_the_api_and_inbound_mail_all_announce(
-    client, customer, tier1, make_endpoint, catalogue
+    client, customer, tier1, make_endpoint, catalogue, receive
 ):
-    from mailin.models import Mailbox
-    from mailin.services import inbound_process, inbound_receive
     from tests.imap_server import compose
 
     endpoint, _ = make_endpoint(URL, events=["request.created", "request.commented", "request.status_changed"])
@@ -170,13 +168,8 @@ def test_the_portal_the_agent_pages_the_api_and_inbound_mail_all_announce(
         f"/api/v1/requests/{ticket.reference}/comments/", {"body": "From the API"}, content_type="application/json"
     )
     assert response.status_code in (200, 201), response.content
-    desk = ServiceDesk.objects.get(key="CSD")
-    mailbox = Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
-        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
-    message, _ = inbound_receive(mailbox=mailbox, raw=compose(subject=f"Re: [{ticket.reference}] x", body="By mail."))
-    assert inbound_process(message=message).outcome == "commented", message.reason
+    message = receive(compose(subject=f"Re: [{ticket.reference}] x", body="By mail."))
+    assert message.outcome == "commented", message.reason
 
     ref = ticket.reference
     assert sent(endpoint) == [
@@ -201,3 +194,33 @@ def test_a_request_opened_on_behalf_by_an_agent_announces_itself(tier1, customer
     (payload,) = payloads(endpoint)
     assert payload["request"]["reference"] == ticket.reference and payload["request"]["channel"] == "phone"
     assert payload["activity"]["actor"]["name"] == tier1.full_name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scope", ["customer", "agent"])
+def test_a_change_the_system_makes_is_announced_with_no_actor(submit, customer, tier1, make_endpoint, scope):
+    endpoint, _ = make_endpoint(URL, events=["request.resolved"], scope=scope)
+    ticket = submit(customer)
+    ticket_transition(ticket=ticket, action="ask_customer", actor=tier1, note="Which printer?")
+    ticket_transition(ticket=ticket, action="auto_resolve", actor=None)
+    (payload,) = payloads(endpoint)
+    assert payload["event"] == "request.resolved" and payload["activity"]["actor"] is None
+    assert payload["request"]["status"] == "resolved"
+
+
+@pytest.mark.django_db
+def test_the_readme_example_has_the_keys_of_a_real_agent_payload(submit, customer, make_endpoint):
+    import re
+
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    (example,) = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.S)]
+    endpoint, _ = make_endpoint(URL, events=["request.commented"], scope="agent")
+    ticket = submit(customer)
+    ticket_comment(ticket=ticket, author=customer, body="Any news?")
+    (payload,) = payloads(endpoint)
+    assert set(example) == set(payload)
+    assert set(example["request"]) == set(payload["request"])
+    assert set(example["activity"]) == set(payload["activity"])
+    assert set(example["activity"]["actor"]) == set(payload["activity"]["actor"])

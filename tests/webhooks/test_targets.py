@@ -223,3 +223,87 @@ def test_an_endpoint_refused_now_can_still_be_deactivated(client, superuser, mak
     assert "1 endpoint deactivated." in response.content.decode()
     endpoint.refresh_from_db()
     assert not endpoint.is_active
+
+
+def test_an_international_host_name_is_resolved_and_sent_as_its_a_label(
+    db, submit, customer, make_endpoint, receiver, monkeypatch, settings
+):
+    settings.WEBHOOKS_ALLOWED_HOSTS = ["bücher.test"]
+    asked = []
+    real = socket.getaddrinfo
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        if host == "xn--bcher-kva.test":
+            asked.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(targets.socket, "getaddrinfo", fake_getaddrinfo)
+    make_endpoint(f"http://bücher.test:{receiver.port}/hook")
+    submit(customer)
+    (row,) = deliveries()
+    notification_deliver(notification_id=str(row.pk))
+    (received,) = receiver.wait_for(1)
+    assert received.headers["host"] == f"xn--bcher-kva.test:{receiver.port}"
+    assert asked and set(asked) == {"xn--bcher-kva.test"}
+
+
+def _self_signed_tls(host: str):
+    """A server TLS context with a certificate for `host` that no public authority signed."""
+    import datetime
+    import ssl
+    import tempfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as pem:
+        pem.write(cert.public_bytes(serialization.Encoding.PEM))
+        pem.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem.name)
+    return context
+
+
+def test_https_still_verifies_the_certificate_when_connecting_to_the_checked_address(
+    db, submit, customer, make_endpoint, monkeypatch, settings
+):
+    """Choosing the socket's address does not turn off TLS verification: an untrusted
+    certificate fails the try, and nothing is posted."""
+    from tests.webhooks.receiver import Receiver
+
+    host = "hooks.inside.test"
+    settings.WEBHOOKS_ALLOWED_HOSTS = [host]
+    server = Receiver(tls=_self_signed_tls(host)).start()
+    real = socket.getaddrinfo
+
+    def fake_getaddrinfo(name, port, *args, **kwargs):
+        if name == host:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(name, port, *args, **kwargs)
+
+    monkeypatch.setattr(targets.socket, "getaddrinfo", fake_getaddrinfo)
+    try:
+        endpoint, _secret = make_endpoint(f"https://{host}:{server.port}/hook")
+        submit(customer)
+        (row,) = deliveries()
+        notification_deliver(notification_id=str(row.pk))
+        row.refresh_from_db()
+        assert row.status == Notification.Status.PENDING  # a failure, retried later
+        assert server.received == []
+        assert "CERTIFICATE_VERIFY_FAILED" in DeliveryAttempt.objects.get(endpoint=endpoint).error
+    finally:
+        server.stop()

@@ -32,7 +32,9 @@ def catalogue_parse(text: str) -> tuple[object, dict[Path, int]]:
         # Aliases could make a small file expand into an enormous catalogue: the format has none.
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                raise CatalogueFileError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
+                raise CatalogueFileError(
+                    "YAML aliases (*name) are not allowed", event.start_mark.line + 1 if event.start_mark else None
+                )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
