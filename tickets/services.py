@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
+from accounts.services import account_claim_url, user_is_contact
 
 from . import sla, workflow
 from .attachments import attachment_stage
@@ -65,6 +66,7 @@ def ticket_submit(
     site: Site | None = None,
     created_by: User | None = None,
     channel: str = "portal",
+    contact_phone: str = "",
 ) -> Ticket:
     """Open a request: allocate its reference, route it, log it and confirm it by e-mail."""
     desk = request_type.desk
@@ -103,6 +105,7 @@ def ticket_submit(
         organization=organization,
         site=site,
         channel=channel,
+        contact_phone=contact_phone,
         summary=values.summary,
         description=values.description,
         field_values=public_values,
@@ -123,7 +126,18 @@ def ticket_submit(
     )
     for key, items in files.items():
         _attachments_claim(items=items, ticket=ticket, activity=activity, uploaded_by=uploader, field_key=key)
-    ticket_email(user=requester, kind="request_received", ticket=ticket, status=workflow.Status(ticket.status).label)
+    # Someone an agent took the request for (or who wrote in) may have no password yet: their
+    # confirmation carries a "set your password" link, not a sign-in page they cannot pass.
+    claim_url = account_claim_url(user=requester) if user_is_contact(user=requester) else ""
+    ticket_email(
+        user=requester,
+        kind="request_received",
+        ticket=ticket,
+        status=workflow.Status(ticket.status).label,
+        claim_url=claim_url,
+        claim_days=settings.ACCOUNT_CLAIM_LINK_DAYS,
+        confidential=bool(claim_url),
+    )
     if ticket.status == workflow.Status.WAITING_FOR_APPROVAL:
         _notify_vouchers(ticket)
     return ticket
