@@ -333,3 +333,13 @@ def test_it_shows_admins_the_answers_so_far(articles, client, customer, superuse
     assert "Answers so far" not in client.get(CCMS_URL).content.decode()
     client.force_login(superuser)
     assert "Answers so far: 1 yes, 0 no." in client.get(CCMS_URL).content.decode()
+
+
+def test_the_admin_lists_articles_with_their_answers(articles, client, superuser, customer):
+    from kb.services import article_feedback_record
+
+    article_feedback_record(article=Article.objects.get(slug=CCMS_SLUG), user=customer, helpful=False)
+    client.force_login(superuser)
+    response = client.get(reverse("admin:kb_article_changelist"), {"o": "8"})
+    assert response.status_code == 200
+    assert "Not helpful" in response.content.decode()
