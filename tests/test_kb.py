@@ -41,9 +41,19 @@ def test_it_requires_every_word_of_a_search(articles):
     assert article_search(query="attendance SFTP", language="en") == []
 
 
-def test_it_finds_spanish_words_only_in_spanish(articles):
-    assert article_search(query="contraseña", language="en") == []
+def test_it_finds_a_spanish_word_for_a_reader_in_english_too(articles):
     assert slugs(article_search(query="contraseña", language="es"))[0] == "reset-password-unlock-account"
+    # Nothing in English matches: the Spanish texts answer.
+    assert slugs(article_search(query="contraseña", language="en"))[0] == "reset-password-unlock-account"
+    assert slugs(article_search(query="ausencias", language="en")) == [CCMS_SLUG]
+
+
+def test_it_prefers_the_readers_language(articles, monkeypatch):
+    english = slugs(article_search(query="firewall", language="en"))
+    assert english == ["sftp-connection-checklist"]
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert slugs(article_search(query="ausencias", language="en")) == [CCMS_SLUG]
+    assert article_search(query="attendance SFTP", language="en") == []
 
 
 def test_it_searches_the_english_text_of_an_article_without_spanish(articles):
