@@ -106,6 +106,12 @@ class LoginView(InvalidFormIs400, auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_redirect_url(self):
+        # The site's root is where everyone starts ("/?next=/" after opening the address):
+        # it sends agents to their queues and customers to the Help Center, like no next at all.
+        url = super().get_redirect_url()
+        return "" if url == "/" else url
+
 
 @method_decorator(
     ratelimit(scope="password_reset", rate_setting="RATELIMIT_PASSWORD_RESET", keys=(client_bucket, posted_email)),

@@ -88,10 +88,20 @@ def article_feedback_counts(*, article: Article) -> dict[str, int]:
 
 
 def article_search(*, query: str, language: str, desk: ServiceDesk | None = None, limit: int = 10) -> list[Article]:
-    """Published articles matching every word of the query (by stem), best match first."""
+    """Published articles matching every word of the query (by stem), best match first: in the
+    reader's language, or when nothing matches there, in the other one (someone reading in
+    English may still type "ausencias")."""
     query = query.strip()
     if not query:
         return []
+    found = _search_in(query=query, language=language, desk=desk, limit=limit)
+    if not found:
+        other = "en" if _is_spanish(language) else "es"
+        found = _search_in(query=query, language=other, desk=desk, limit=limit)
+    return found
+
+
+def _search_in(*, query: str, language: str, desk: ServiceDesk | None, limit: int) -> list[Article]:
     if connection.vendor != "postgresql":
         words = _WORD.findall(query)[:SEARCH_MAX_WORDS]
         return _stemmed(desk=desk, language=language, words=words, combine=and_, limit=limit) if words else []

@@ -71,7 +71,7 @@ def ticket_thread_parse(message_id: str) -> tuple[str, bool] | None:
     return match.group(1).upper(), bool(match.group(2))
 
 
-def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
+def ticket_email(*, user: User, kind: str, ticket: Ticket, confidential: bool = False, **context) -> bool:
     """Store one e-mail about this request for this person (sent after commit), unless they are
     inactive, turned this kind of e-mail off, or may not see the request (the visibility rule is
     checked here, so no caller can mail a request to someone outside it). Returns whether it
@@ -106,6 +106,7 @@ def ticket_email(*, user: User, kind: str, ticket: Ticket, **context) -> bool:
         },
         reply_to=reply_to,
         headers=headers,
+        confidential=confidential,  # e.g. a "set your password" link: never shown in the admin
     )
     return True
 

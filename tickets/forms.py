@@ -1,5 +1,6 @@
 """One form definition per request type, built from its fields; portal, agent pages and API use it."""
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,6 +17,7 @@ from accounts.forms import CanonicalEmailField
 from accounts.models import Organization, Site, User
 
 from .attachments import attachment_stage, validate_upload
+from .intake import organization_for_intake, site_for_intake
 from .models import (
     Attachment,
     CannedResponse,
@@ -178,11 +180,13 @@ def _form_field(field: RequestField) -> forms.Field:
 class RequestForm(AttachmentsFormMixin, forms.Form):
     """The submit form of one request type."""
 
-    def __init__(self, *args, request_type: RequestType, user: User, **kwargs):
+    def __init__(self, *args, request_type: RequestType, user: User, agent: bool = False, **kwargs):
+        """agent: an agent fills it in for someone (tickets.intake_views): files are optional,
+        and the caller's organisation and site come from the on-behalf form, not the agent's."""
         super().__init__(*args, **kwargs)
         self.request_type = request_type
         self.request_fields = list(request_type.fields.filter(archived=False))
-        self.sites = list(eligible_sites(user=user, request_type=request_type))
+        self.sites = [] if agent else list(eligible_sites(user=user, request_type=request_type))
         if len(self.sites) > 1:
             self.fields["site"] = forms.ModelChoiceField(
                 queryset=Site.objects.filter(pk__in=[s.pk for s in self.sites]).select_related("organization"),
@@ -192,6 +196,9 @@ class RequestForm(AttachmentsFormMixin, forms.Form):
             )
         for field in self.request_fields:
             self.fields[field.key] = _form_field(field)
+            if agent and field.kind == RequestField.Kind.FILE:
+                # A caller cannot paste a screenshot into a phone call.
+                self.fields[field.key].required = False
         for form_field in self.fields.values():
             if form_field.required:
                 form_field.widget.attrs["aria-required"] = "true"
@@ -449,8 +456,14 @@ class WorkItemLinkForm(forms.Form):
         return cleaned
 
 
+# A phone number as people write it: digits with spaces, dots, dashes, brackets, a leading "+"
+# and an extension ("x12", "ext. 12").
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()./-]*(\s*(x|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
+
+
 class OnBehalfForm(forms.Form):
-    """Who an agent files a request for: a caller or an e-mail sender."""
+    """Who an agent files a request for (a caller or an e-mail sender), how it came in, and the
+    caller's organisation and site, found by name or provider ID as the agent types."""
 
     # Cleaned to the canonical form (accounts.identity), compared exactly.
     requester_email = CanonicalEmailField(label=gettext_lazy("Requester's e-mail address"))
@@ -460,21 +473,71 @@ class OnBehalfForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Needed when the person has no account yet."),
     )
-    organization = forms.ModelChoiceField(
-        queryset=Organization.objects.filter(is_active=True),
-        label=gettext_lazy("Organisation"),
-        required=False,
-        empty_label=gettext_lazy("None"),
-    )
     channel = forms.ChoiceField(
-        label=gettext_lazy("Contact by"), choices=[("phone", gettext_lazy("Phone")), ("email", gettext_lazy("E-mail"))]
+        label=gettext_lazy("Came in by"),
+        choices=[("phone", gettext_lazy("Phone")), ("email", gettext_lazy("E-mail"))],
     )
+    phone = forms.CharField(
+        label=gettext_lazy("Phone number"),
+        max_length=32,
+        required=False,
+        help_text=gettext_lazy("The number to call back, with the area code, for example (512) 555-0134."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )
+    organization = forms.CharField(
+        label=gettext_lazy("Organisation"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy(
+            "Type part of the name or the provider ID and pick it from the list; leave empty for none."
+        ),
+        widget=forms.TextInput(attrs={"list": "organization-options", "autocomplete": "off"}),
+    )
+    site = forms.CharField(
+        label=gettext_lazy("Site"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("One of the organisation's sites, if the request is about one."),
+        widget=forms.TextInput(attrs={"list": "site-options", "autocomplete": "off"}),
+    )
+
+    def clean_phone(self) -> str:
+        phone = " ".join((self.cleaned_data.get("phone") or "").split())
+        if not phone:
+            return ""
+        digits = sum(char.isdigit() for char in phone)
+        if not _PHONE.match(phone) or not 7 <= digits <= 21:
+            raise forms.ValidationError(_("Enter a phone number such as (512) 555-0134 or +1 512 555 0134."))
+        return phone
+
+    def clean_organization(self) -> Organization | None:
+        text = self.cleaned_data.get("organization") or ""
+        if not text.strip():
+            return None
+        organization = organization_for_intake(text=text)
+        if organization is None:
+            raise forms.ValidationError(
+                _("No organisation matches this. Pick one from the list, or type its provider ID.")
+            )
+        return organization
 
     def clean(self):
         cleaned = super().clean()
         email = cleaned.get("requester_email")
         if email and not User.objects.filter(email=email).exists() and not cleaned.get("requester_name"):
             self.add_error("requester_name", _("This person has no account yet: enter their full name."))
+        organization, site_text = cleaned.get("organization"), (cleaned.get("site") or "").strip()
+        cleaned["site"] = None
+        if site_text and "organization" not in self.errors:
+            if organization is None:
+                self.add_error("site", _("Choose the organisation first."))
+            else:
+                cleaned["site"] = site_for_intake(organization=organization, text=site_text)
+                if cleaned["site"] is None:
+                    self.add_error("site", _("%(organization)s has no site of this name.") % {
+                        "organization": organization.name})  # fmt: skip
+        elif organization is not None and organization.sites.count() == 1:
+            cleaned["site"] = organization.sites.get()
         return cleaned
 
 

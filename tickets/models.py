@@ -317,6 +317,8 @@ class Ticket(models.Model):
     )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    # The number to call back, when an agent took the request by phone (tickets.intake).
+    contact_phone = models.CharField(_("phone number"), max_length=32, blank=True, default="")
     summary = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     # Non-sensitive field values keyed by field key: {"key": {"field": <RequestField id>, "label":

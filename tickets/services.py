@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
+from accounts.services import account_claim_url, user_is_contact
 
 from . import events, sla, workflow
 from .attachments import attachment_stage
@@ -74,6 +75,7 @@ def ticket_submit(
     site: Site | None = None,
     created_by: User | None = None,
     channel: str = "portal",
+    contact_phone: str = "",
 ) -> Ticket:
     """Open a request: allocate its reference, route it, log it and confirm it by e-mail."""
     desk = request_type.desk
@@ -112,6 +114,7 @@ def ticket_submit(
         organization=organization,
         site=site,
         channel=channel,
+        contact_phone=contact_phone,
         summary=values.summary,
         description=values.description,
         field_values=public_values,
@@ -133,7 +136,18 @@ def ticket_submit(
     for key, items in files.items():
         _attachments_claim(items=items, ticket=ticket, activity=activity, uploaded_by=uploader, field_key=key)
     ticket_event(activity=activity)
-    ticket_email(user=requester, kind="request_received", ticket=ticket, status=workflow.Status(ticket.status).label)
+    # Someone an agent took the request for (or who wrote in) may have no password yet: their
+    # confirmation carries a "set your password" link, not a sign-in page they cannot pass.
+    claim_url = account_claim_url(user=requester) if user_is_contact(user=requester) else ""
+    ticket_email(
+        user=requester,
+        kind="request_received",
+        ticket=ticket,
+        status=workflow.Status(ticket.status).label,
+        claim_url=claim_url,
+        claim_days=settings.ACCOUNT_CLAIM_LINK_DAYS,
+        confidential=bool(claim_url),
+    )
     if ticket.status == workflow.Status.WAITING_FOR_APPROVAL:
         _notify_vouchers(ticket)
     return ticket

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_queue
+from . import intake_views, views, views_queue
 
 app_name = "agent"
 
@@ -13,7 +13,8 @@ urlpatterns = [
     path("saved/<slug:slug>/export.csv", views.saved_queue_export, name="saved_queue_export"),
     path("search/", views.search, name="search"),
     path("bulk/", views.bulk, name="bulk"),
-    path("new/", views.ticket_create_on_behalf, name="ticket_create"),
+    path("new/", intake_views.ticket_create_on_behalf, name="ticket_create"),
+    path("new/organizations/", intake_views.organization_lookup, name="organization_lookup"),
     path("work-items/", views.work_items, name="work_items"),
     path("work-items/<int:work_item_id>/status/", views.work_item_status, name="work_item_status"),
     path("tickets/<reference:reference>/work-item/", views.ticket_agent_work_item, name="ticket_work_item"),

@@ -3,15 +3,12 @@
 import csv
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
-
-from accounts.services import user_get_or_create_contact
+from django.views.decorators.http import require_POST
 
 from . import workflow
 from .agent_access import agent_required
@@ -19,20 +16,17 @@ from .counts import agent_queue_counts
 from .forms import (
     AgentReplyForm,
     AssignForm,
-    OnBehalfForm,
     PriorityForm,
     ReferenceForm,
-    RequestForm,
     RequestTypeChangeForm,
     TierForm,
     TransitionForm,
     UnshareForm,
     WorkItemLinkForm,
-    parse_id,
     parse_reference,
     safe_next_url,
 )
-from .models import RequestType, Ticket, WorkItem
+from .models import Ticket, WorkItem
 from .participants import participant_removable_by, participant_remove
 from .presence import presence_touch
 from .selectors import (
@@ -64,7 +58,6 @@ from .services import (
     ticket_mark_seen,
     ticket_merge,
     ticket_set_priority,
-    ticket_submit,
     ticket_transition,
 )
 from .sla_clock import clocks_attach
@@ -506,48 +499,6 @@ def ticket_presence(request, reference):
     return JsonResponse(
         {"others": others, "version": Ticket.objects.values_list("version", flat=True).get(pk=ticket.pk)}
     )
-
-
-@agent_required
-@require_http_methods(["GET", "POST"])
-def ticket_create_on_behalf(request):
-    """An agent files a request for a caller or an e-mail sender."""
-    types = RequestType.objects.filter(is_active=True, desk__in=agent_desks(user=request.user)).select_related(
-        "desk", "group"
-    )
-    type_id = parse_id(request.GET.get("type"))
-    request_type = types.filter(pk=type_id).first() if type_id else None
-    if request_type is None:
-        return render(
-            request,
-            "agent/create_pick_type.html",
-            {"types": types.order_by("desk__position", "group__position", "position")},
-        )
-    who = OnBehalfForm(request.POST or None)
-    form = RequestForm(request.POST or None, request.FILES or None, request_type=request_type, user=request.user)
-    if request.method == "POST":
-        if who.is_valid() and form.is_valid():
-            data = who.cleaned_data
-            with transaction.atomic():
-                requester = user_get_or_create_contact(email=data["requester_email"], full_name=data["requester_name"])
-                joining = form.organization_and_site[0] if getattr(form, "joining", None) else None
-                try:
-                    ticket = ticket_submit(
-                        request_type=request_type,
-                        requester=requester,
-                        values=form.submitted_values(),
-                        organization=joining or data["organization"],
-                        created_by=request.user,
-                        channel=data["channel"],
-                    )
-                except TicketError as error:
-                    form.add_error(None, str(error))
-                    ticket = None
-            if ticket is not None:
-                return _done(request, ticket, _("Request %(reference)s created.") % {"reference": ticket.reference})
-        form.keep_uploads()
-    context = {"request_type": request_type, "who": who, "form": form}
-    return render(request, "agent/create.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _other_ticket(request, reference) -> Ticket | None:

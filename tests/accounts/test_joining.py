@@ -1,8 +1,10 @@
 """Asking to join an organisation, and its vouching roles' (or an agent's) answer."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.joining import (
@@ -156,3 +158,56 @@ def test_a_request_is_answered_once(newcomer, provider, voucher):
         join_request_decide(join_request=join_request, actor=voucher, approve=True, agent=False)
     assert not Membership.objects.filter(user=newcomer).exists()
     assert len(mails("join_request_decided")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_directors_answering_at_once_answer_once(newcomer, provider, voucher):
+    director = User.objects.create_user(email="director@example.org", password="x", full_name="Dee Director")
+    Membership.objects.create(user=director, organization=provider, role=Membership.Role.LEAD_DIRECTOR)
+    join_request = join_request_create(user=newcomer, query="CC-1")
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def answer(actor, approve):
+        try:
+            barrier.wait(timeout=10)
+            join_request_decide(join_request=join_request, actor=actor, approve=approve, agent=False, note="No.")
+            outcomes[actor.pk] = "answered"
+        except JoinRequestError:
+            outcomes[actor.pk] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer, args=args) for args in ((voucher, True), (director, False))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["answered", "refused"]
+    join_request.refresh_from_db()
+    assert Membership.objects.filter(user=newcomer).exists() == (join_request.status == "approved")
+    assert Notification.objects.filter(kind="join_request_decided").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_twice_at_once_makes_one_request(newcomer, provider, voucher):
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def ask():
+        try:
+            barrier.wait(timeout=10)
+            join_request_create(user=newcomer, query="CC-1")
+            outcomes.append("asked")
+        except JoinRequestError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["asked", "refused"]
+    assert JoinRequest.objects.count() == 1 and Notification.objects.filter(kind="join_request_received").count() == 1

@@ -98,3 +98,17 @@ def test_loading_the_demo_again_keeps_the_demo_users_signed_in(client, settings)
     assert client.get("/").status_code == 200
     call_command("load_demo")
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_running_it_again_keeps_everyone_signed_in(settings, client):
+    """`make run` loads the demo each time: a second run must not sign the demo users out
+    (a new password hash would end their sessions)."""
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert client.post("/accounts/login/", {"username": "customer@example.com",
+                                            "password": settings.DEMO_PASSWORD}).status_code == 302  # fmt: skip
+    password = User.objects.get(email="customer@example.com").password
+    call_command("load_demo")
+    assert User.objects.get(email="customer@example.com").password == password
+    assert client.get("/").status_code == 200  # still signed in, not sent to the sign-in page

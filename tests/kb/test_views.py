@@ -41,9 +41,19 @@ def test_it_requires_every_word_of_a_search(articles):
     assert article_search(query="attendance SFTP", language="en") == []
 
 
-def test_it_finds_spanish_words_only_in_spanish(articles):
-    assert article_search(query="contraseña", language="en") == []
+def test_it_finds_a_spanish_word_for_a_reader_in_english_too(articles):
     assert slugs(article_search(query="contraseña", language="es"))[0] == "reset-password-unlock-account"
+    # Nothing in English matches: the Spanish texts answer.
+    assert slugs(article_search(query="contraseña", language="en"))[0] == "reset-password-unlock-account"
+    assert slugs(article_search(query="ausencias", language="en")) == [CCMS_SLUG]
+
+
+def test_it_prefers_the_readers_language(articles, monkeypatch):
+    english = slugs(article_search(query="firewall", language="en"))
+    assert english == ["sftp-connection-checklist"]
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert slugs(article_search(query="ausencias", language="en")) == [CCMS_SLUG]
+    assert article_search(query="attendance SFTP", language="en") == []
 
 
 def test_it_searches_the_english_text_of_an_article_without_spanish(articles):
@@ -333,3 +343,13 @@ def test_it_shows_admins_the_answers_so_far(articles, client, customer, superuse
     assert "Answers so far" not in client.get(CCMS_URL).content.decode()
     client.force_login(superuser)
     assert "Answers so far: 1 yes, 0 no." in client.get(CCMS_URL).content.decode()
+
+
+def test_the_admin_lists_articles_with_their_answers(articles, client, superuser, customer):
+    from kb.services import article_feedback_record
+
+    article_feedback_record(article=Article.objects.get(slug=CCMS_SLUG), user=customer, helpful=False)
+    client.force_login(superuser)
+    response = client.get(reverse("admin:kb_article_changelist"), {"o": "8"})
+    assert response.status_code == 200
+    assert "Not helpful" in response.content.decode()

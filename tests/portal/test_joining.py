@@ -162,3 +162,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     for url in (JOIN, APPROVALS):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_admin_shows_requests_to_join_read_only(client, provider, voucher, newcomer, superuser):
+    join_request = join_request_create(user=newcomer, query="CC-1")
+    client.force_login(superuser)
+    assert client.get(reverse("admin:accounts_joinrequest_changelist"), {"status__exact": "pending"}).status_code == 200
+    page = client.get(reverse("admin:accounts_joinrequest_change", args=[join_request.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content

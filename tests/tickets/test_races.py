@@ -84,7 +84,7 @@ def test_it_approves_once(submit, provider, voucher, colleague, catalogue):
     ticket.refresh_from_db()
     assert ticket.status == "waiting_for_support"
     assert Activity.objects.filter(ticket=ticket, kind="status", new_value="waiting_for_support").count() == 1
-    assert mails("status_changed") == 1
+    assert mails("request_approved") == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -63,7 +63,7 @@ def test_an_agent_files_a_request_for_a_caller_without_an_account(client, catalo
     url = reverse("agent:ticket_create") + f"?type={request_type.pk}"
     data = {
         "requester_email": "Caller@Example.org",
-        "organization": provider.pk,
+        "organization": provider.provider_id,
         "channel": "phone",
         "summary": "Called about a locked account",
         "description": "Locked after three tries.",
