@@ -95,3 +95,20 @@ def test_every_api_address_is_in_the_schema():
             "<int:", "{"
         ).replace("<slug:", "{").replace(">", "}")
         assert documented in paths, route
+
+
+@pytest.mark.django_db
+def test_the_schema_is_built_once_per_language(monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tickets.api.views.docs import CachedSchemaView
+
+    monkeypatch.setattr(CachedSchemaView, "_built", {})
+    built = []
+    original = SchemaGenerator.get_schema
+    monkeypatch.setattr(SchemaGenerator, "get_schema", lambda self, **kw: built.append(1) or original(self, **kw))
+    for _ in range(3):
+        assert Client().get("/api/schema/", {"format": "json"}).status_code == 200
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="es").get("/api/schema/", {"format": "json"}).json()
+    assert len(built) == 2
+    assert spanish["paths"]["/api/v1/desks/"]["get"]["responses"]["404"]
