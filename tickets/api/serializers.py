@@ -251,7 +251,7 @@ class SubmitIn(serializers.Serializer):
         help_text="The request type's id (GET /api/v1/desks/{key}/request-types/), or its key together with `desk`.",
     )
     desk = serializers.CharField(max_length=10, required=False, help_text="Desk key, e.g. CSD, with a type's key.")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]
         required=False,
         help_text="The create form's values by field key (GET /api/v1/request-types/{id}/): summary, description "
         "and the type's fields; a file field takes a list of ids of files uploaded beforehand "
@@ -271,7 +271,7 @@ class OnBehalfIn(serializers.Serializer):
     """An agent files a request for a caller or an e-mail sender (the workspace's "New request")."""
 
     request_type = serializers.IntegerField(min_value=1, help_text="A request type of one of your desks (its id).")
-    fields = serializers.DictField(required=False, default=dict, help_text="As for POST /api/v1/requests/.")
+    fields = serializers.DictField(required=False, default=dict, help_text="As for POST /api/v1/requests/.")  # type: ignore[assignment]
     files = serializers.DictField(
         child=serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=50),
         required=False,
@@ -367,7 +367,7 @@ class DeskRequestTypesOut(serializers.Serializer):
 
 class ChoiceOut(serializers.Serializer):
     value = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class FieldValidationOut(serializers.Serializer):
@@ -386,13 +386,13 @@ class FormFieldOut(serializers.Serializer):
         choices=[*RequestField.Kind.values, "site"],
         help_text="file: a list of ids of files uploaded beforehand; site: the id of one of your sites.",
     )
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     help = serializers.CharField(allow_blank=True)
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
     sensitive = serializers.BooleanField(help_text="Personal data: stored apart, shown only to Tier II.")
     choices = ChoiceOut(many=True, required=False, help_text="For choice and site fields: the values accepted.")
     validation = FieldValidationOut()
 
 
 class RequestTypeDetailOut(RequestTypeOut):
-    fields = FormFieldOut(many=True, source="form_fields", help_text="The create form, in order.")
+    fields = FormFieldOut(many=True, source="form_fields", help_text="The create form, in order.")  # type: ignore[assignment]

@@ -16,8 +16,10 @@ from .. import serializers as s
 def request_type_open_to(*, user, request_type_id) -> RequestType:
     """A request type the caller may submit (the portal's rule), or 404."""
     pk = parse_id(request_type_id)
+    if pk is None:
+        raise NotFound
     request_type = RequestType.objects.filter(pk=pk, desk__in=desks_for_portal()).select_related("desk").first()
-    if pk is None or request_type is None:
+    if request_type is None:
         raise NotFound
     if not request_types_for_user(desk=request_type.desk, user=user).filter(pk=pk).exists():
         raise NotFound
