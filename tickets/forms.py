@@ -251,7 +251,7 @@ def request_form_description(*, form: RequestForm) -> list[dict]:
                 rules[rule] = getattr(form_field, attribute)
         if kind == RequestField.Kind.DATE:
             rules["format"] = "YYYY-MM-DD"
-            if (field.validation or {}).get("not_in_future"):
+            if field is not None and (field.validation or {}).get("not_in_future"):
                 rules["not_in_future"] = True
         elif kind == RequestField.Kind.EMAIL:
             rules["format"] = "email"
@@ -267,7 +267,8 @@ def request_form_description(*, form: RequestForm) -> list[dict]:
             "validation": rules,
         }
         if kind == RequestField.Kind.CHOICE:
-            item["choices"] = [{"value": v, "label": str(label)} for v, label in form_field.choices if v != ""]
+            choices = getattr(form_field, "choices", [])
+            item["choices"] = [{"value": v, "label": str(label)} for v, label in choices if v != ""]
         elif kind == "site":
             item["choices"] = [{"value": str(site.pk), "label": f"{site.organization} — {site}"} for site in form.sites]
         described.append(item)
