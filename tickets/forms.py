@@ -286,7 +286,7 @@ def request_form_description(*, form: RequestForm) -> list[dict]:
             "validation": rules,
         }
         if kind == RequestField.Kind.CHOICE:
-            choices: list[tuple[str, object]] = list(cast(forms.ChoiceField, form_field).choices)  # type: ignore[arg-type]
+            choices = getattr(form_field, "choices", [])
             item["choices"] = [{"value": v, "label": str(label)} for v, label in choices if v != ""]
         elif kind == "site":
             item["choices"] = [{"value": str(site.pk), "label": f"{site.organization} — {site}"} for site in form.sites]

@@ -234,3 +234,23 @@ def test_shares_seen_by_a_colleague_work_through_the_api(customer, colleague, su
     ticket_share(ticket=ticket, actor=customer, user=colleague)
     rows = token_client(colleague).get(f"{API}/requests/", {"scope": "shared"}).json()["results"]
     assert [r["reference"] for r in rows] == [ticket.reference]
+
+
+@pytest.mark.django_db
+def test_an_agents_list_runs_the_same_queries_for_one_row_as_for_twenty(client, customer, tier1, submit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    submit(customer, summary="First")
+    client.force_login(tier1)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(f"{API}/requests/", {"scope": "all"}).status_code == 200
+        return len(context.captured_queries)
+
+    one = count()
+    for index in range(19):
+        ticket = submit(customer, summary=f"Row {index}")
+        client.post(f"{API}/requests/{ticket.reference}/assignee/", {"assignee": tier1.email}, "application/json")
+    assert count() == one

@@ -1,14 +1,14 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from accounts import api as accounts_api
 
 from .views import agents, catalogue, common, people, requests
+from .views.docs import CachedSchemaView
 
 app_name = "api"
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", CachedSchemaView.as_view(), name="schema"),
     path("auth/token/", accounts_api.token_obtain, name="token_obtain"),
     path("desks/", catalogue.desk_list, name="desk_list"),
     path("desks/<str:key>/request-types/", catalogue.desk_request_types, name="desk_request_types"),
