@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import Throttled, ValidationError
@@ -16,6 +16,9 @@ from .api_tokens import ApiTokenLimitReached, api_token_create
 from .identity import InvalidEmail, email_canonical
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Sign in", value={"email": "you@example.org", "password": "…", "name": "nightly export"})]
+)
 class TokenObtainIn(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)

@@ -2,11 +2,22 @@
 in the one shape the exception handler (tickets.api.errors) produces."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Refused",
+            value={"detail": "You cannot share this request."},
+            response_only=True,
+            status_codes=["401", "403", "404", "409", "413", "429"],
+        )
+    ]
+)
 class ErrorOut(serializers.Serializer):
     """Every refusal but a bad field: 401, 403, 404, 409, 413, 429."""
 

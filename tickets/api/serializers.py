@@ -3,7 +3,7 @@ SensitiveValue except the reveal one, which only the reveal service feeds."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from tickets.models import Activity, Priority, RequestField, Team, Ticket, WorkItem
@@ -170,11 +170,17 @@ class VersionIn(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Resolve", value={"action": "resolve", "note": "Fixed on our side.", "version": 3})]
+)
 class TransitionIn(VersionIn):
     action = serializers.CharField(max_length=40)
     note = serializers.CharField(required=False, allow_blank=True, max_length=32000, default="")
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("A comment with a file", value={"body": "Here is the screenshot.", "attachments": [41]})]
+)
 class CommentIn(VersionIn):
     body = serializers.CharField(required=False, allow_blank=True, max_length=32000, default="")
     internal = serializers.BooleanField(required=False, default=False)
