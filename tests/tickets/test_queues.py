@@ -378,3 +378,20 @@ def test_a_date_sorted_page_walks_an_index_instead_of_sorting(submit, customer, 
     }[sort.lstrip("-")]
     assert re.search(rf"Index Scan (Backward )?using {indexes} on tickets_ticket", plan), plan
     assert "Sort Key" not in plan, plan  # rows come in index order: nothing to sort
+
+
+@pytest.mark.django_db
+def test_the_api_sorts_a_queue_the_same_way_and_refuses_an_unknown_sort(client, submit, customer, tier1):
+    tickets = [submit(customer, summary=f"A{i}") for i in range(5)]
+    client.force_login(tier1)
+    seen, after = [], ""
+    while True:
+        params = {"sort": "-created", **({"after": after} if after else {})}
+        page = client.get("/api/v1/queues/unassigned/", params).json()
+        seen += [row["reference"] for row in page["results"]]
+        if not page["next"]:
+            break
+        after = page["next"]
+    assert seen == [t.reference for t in reversed(tickets)]
+    response = client.get("/api/v1/queues/unassigned/", {"sort": "password"})
+    assert response.status_code == 400 and "sort" in response.json()
