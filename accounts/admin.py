@@ -87,8 +87,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "key_prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at", "expires_at"]
     search_fields = ["user__email", "name", "key_prefix"]
-    fields = ["user", "name", "key_prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "name", "key_prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -105,7 +107,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, agent: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         categories = [c for c in NotificationCategory if agent or c not in AGENT_CATEGORIES]
-        self.fields["emails"].choices = [(c.value, c.label) for c in categories]
+        cast(forms.MultipleChoiceField, self.fields["emails"]).choices = [(c.value, c.label) for c in categories]
         muted = set(self.instance.muted_notifications or [])
         self.fields["emails"].initial = [c.value for c in categories if c.value not in muted]
         self.offered = {c.value for c in categories}

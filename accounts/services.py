@@ -174,9 +174,10 @@ def user_register(*, token: str, full_name: str, password: str, language: str) -
     email = signup_token_read(token=token)
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user: User = User.objects.create_user(
                 email=email, password=password, full_name=full_name.strip(), language=language
             )
+            return user
     except IntegrityError as exc:
         # Two tabs submitting the same link at once: the second one finds it spent.
         raise SignupLinkUsed from exc
@@ -215,7 +216,10 @@ def user_get_or_create_contact(*, email: str, full_name: str, language: str = "e
         return user
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=None, full_name=full_name.strip(), language=language)
+            contact: User = User.objects.create_user(
+                email=email, password=None, full_name=full_name.strip(), language=language
+            )
+            return contact
     except IntegrityError:
         return User.objects.get(email=email)
 

@@ -113,7 +113,7 @@ class LoginView(InvalidFormIs400, auth_views.LoginView):
 )
 class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
-    form_class = EmailForm
+    form_class = EmailForm  # type: ignore[assignment]
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):

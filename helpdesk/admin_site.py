@@ -6,12 +6,19 @@ sensitive value, a mailbox password or a password hash. Here a list may be filte
 its admin offers (list_filter, date_hierarchy); anything else is refused (400).
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.constants import LOOKUP_SEP
 
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
 
-class OfferedLookupsOnly:
+
+class OfferedLookupsOnly(_AdminBase):
     def lookup_allowed(self, lookup, value, request=None):
         if not super().lookup_allowed(lookup, value, request):
             return False
@@ -20,7 +27,7 @@ class OfferedLookupsOnly:
     def _offered_filters(self, request) -> set[str]:
         names = set()
         for item in self.get_list_filter(request):
-            name = item[0] if isinstance(item, (list, tuple)) else item
+            name: object = item[0] if isinstance(item, (list, tuple)) else item
             if isinstance(name, type) and issubclass(name, admin.SimpleListFilter):
                 name = name.parameter_name
             if isinstance(name, str):

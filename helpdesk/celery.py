@@ -74,7 +74,7 @@ def close_redis_channels_whole() -> None:
                 )
             raise
 
-    kombu_redis.Channel.close = close_whole
+    kombu_redis.Channel.close = close_whole  # type: ignore[method-assign]
 
 
 close_redis_channels_whole()

@@ -8,9 +8,13 @@ e-mail written as one .eml file per message under var/mail/, uploads under var/m
 import sys
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
+
+# Lets annotations name generic Django classes at run time (admin.ModelAdmin[Notification]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -62,6 +66,7 @@ INSTALLED_APPS = [
     "kb",
     "portal",
     "mailin",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +106,7 @@ TEMPLATES = [
 ]
 
 # --- API -----------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, object] = {
     # A token for scripts and integrations (hashed, expiring: accounts.api_tokens); the browser
     # session (with its CSRF check) for pages.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -40,8 +40,8 @@ class SizeLimitUploadHandler(FileUploadHandler):
             return None  # the next handler builds the file
         self._drop_partial_files()
         return TooLargeUpload(
-            name=self.file_name,
-            content_type=self.content_type,
+            name=self.file_name or "",
+            content_type=self.content_type or "",
             size=file_size,
             charset=self.charset,
             content_type_extra=self.content_type_extra,

@@ -63,7 +63,7 @@ class MailboxAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["desk", "email_address", "enabled", "default_request_type", "unknown_senders"]}),
         (_("IMAP server"), {"fields": ["host", "port", "security", "username", "password", "folder"]}),
-        (_("Polling"), {"fields": readonly_fields}),
+        (_("Polling"), {"fields": tuple(readonly_fields)}),
     ]
     actions = ["poll_now"]
 
@@ -117,11 +117,10 @@ class InboundMessageAdmin(admin.ModelAdmin):
     list_filter = ["status", "outcome", "mailbox"]
     search_fields = ["from_email", "subject", "message_id", "ticket__reference"]
     list_select_related = ["mailbox__desk", "ticket"]
-    fields = [
+    fields = readonly_fields = (
         "received_at", "mailbox", "message_id", "from_email", "from_name", "subject", "status", "outcome",
         "reason", "ticket", "attempts", "processed_at", "size", "headers_only", "raw_download", "text",
-    ]  # fmt: skip
-    readonly_fields = fields
+    )  # fmt: skip
     actions = ["reprocess"]
 
     @admin.display(description=_("reason"))

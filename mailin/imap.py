@@ -45,12 +45,12 @@ class ImapSession:
 
     def unseen_uids(self, *, limit: int) -> list[bytes]:
         """UIDs of the unseen mail, oldest first."""
-        data = self._ok(lambda: self.client.uid("SEARCH", None, "UNSEEN"), "SEARCH")
+        data = self._ok(lambda: self.client.uid("SEARCH", None, "UNSEEN"), "SEARCH")  # type: ignore[arg-type]
         uids = (data[0] or b"").split() if data else []
         return sorted(uids, key=int)[:limit]
 
     def size(self, uid: bytes) -> int:
-        data = self._ok(lambda: self.client.uid("FETCH", uid, "(RFC822.SIZE)"), "FETCH size")
+        data = self._ok(lambda: self.client.uid("FETCH", uid.decode(), "(RFC822.SIZE)"), "FETCH size")
         for item in data:
             line = item[0] if isinstance(item, tuple) else item
             found = re.search(rb"RFC822\.SIZE (\d+)", line or b"")
@@ -61,19 +61,20 @@ class ImapSession:
     def fetch(self, uid: bytes, *, headers_only: bool = False) -> bytes | None:
         """The raw message (PEEK: it stays unseen); None when it vanished meanwhile."""
         section = "BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
-        data = self._ok(lambda: self.client.uid("FETCH", uid, f"({section})"), "FETCH")
+        data = self._ok(lambda: self.client.uid("FETCH", uid.decode(), f"({section})"), "FETCH")
         for item in data:
             if isinstance(item, tuple) and len(item) >= 2 and isinstance(item[1], bytes):
                 return item[1]
         return None
 
     def mark_seen(self, uid: bytes) -> None:
-        self._ok(lambda: self.client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)"), "STORE")
+        self._ok(lambda: self.client.uid("STORE", uid.decode(), "+FLAGS.SILENT", r"(\Seen)"), "STORE")
 
 
 @contextmanager
 def imap_session(config: ImapSettings):
     """Logged in, with the folder selected for writing; logs out however the block ends."""
+    client: imaplib.IMAP4
     try:
         if config.security == "ssl":
             client = imaplib.IMAP4_SSL(

@@ -12,7 +12,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
-from email.message import Message
+from email.message import Message, MIMEPart
 from html.parser import HTMLParser
 from pathlib import PurePath
 
@@ -123,7 +123,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         references=MESSAGE_ID.findall(headers.get("references", "")),
         headers=headers,
         content_type=message.get_content_type(),
-        report_type=(message.get_param("report-type", "", header="content-type") or "").lower(),
+        report_type=str(message.get_param("report-type", "", header="content-type") or "").lower(),
         text=text,
         reply=strip_reply(text),
         language=_language(headers.get("content-language", "")),
@@ -150,7 +150,7 @@ def mail_content_hash(raw: bytes) -> str:
                 kept.append(line)
             continue
         name = _HEADER_NAME.match(line)
-        skipping = bool(name) and name.group(1).decode("ascii").lower() in TRACE_HEADERS
+        skipping = name is not None and name.group(1).decode("ascii").lower() in TRACE_HEADERS
         if not skipping:
             kept.append(line)
     digest = hashlib.sha256(b"\n".join(kept) + separator + body.rstrip(b"\n"))
@@ -166,7 +166,7 @@ def message_id_of(value: str, content_hash: str) -> str:
     return f"<sha256.{content_hash}@mailin.invalid>"
 
 
-def header_text(message: Message, name: str) -> str:
+def header_text(message: MIMEPart, name: str) -> str:
     """One header, RFC 2047 words decoded; never raises on a malformed value."""
     try:
         value = message.get(name)
@@ -199,7 +199,7 @@ def clean_str(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _sender(message: Message) -> tuple[str, str, str, str]:
+def _sender(message: MIMEPart) -> tuple[str, str, str, str]:
     """(name, address, problem, the From headers as written). The address counts only when
     it is the one thing the mail can mean: exactly one From header holding exactly one
     address, no group, nothing the parser had to guess at. Otherwise it is "" and the problem
@@ -263,12 +263,12 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
-def _part_text(part: Message) -> str:
+def _part_text(part: MIMEPart) -> str:
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - broken base64 or quoted-printable
         data = None
-    if data is None:
+    if not isinstance(data, bytes):
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
     try:
@@ -278,7 +278,7 @@ def _part_text(part: Message) -> str:
     return decode_bytes(data, charset)
 
 
-def _leaves(message: Message):
+def _leaves(message: MIMEPart):
     """The non-multipart parts in order, without going into an attached mail (message/rfc822
     and the like): it is one file of this mail, never part of its text or its attachments."""
     if message.is_multipart() and message.get_content_maintype() != "message":
@@ -288,18 +288,18 @@ def _leaves(message: Message):
         yield message
 
 
-def _disposition_and_filename(part: Message) -> tuple[str | None, str]:
+def _disposition_and_filename(part: MIMEPart) -> tuple[str | None, str]:
     try:
         return part.get_content_disposition(), part.get_filename() or ""
     except Exception:  # noqa: BLE001 - a malformed parameter
         return None, ""
 
 
-def _is_body_text(part: Message) -> bool:
+def _is_body_text(part: MIMEPart) -> bool:
     return part.get_content_type() in ("text/plain", "text/html")
 
 
-def _is_attachment(part: Message, *, only_text_part: bool = False) -> bool:
+def _is_attachment(part: MIMEPart, *, only_text_part: bool = False) -> bool:
     """A file rather than text to read. A plain or HTML part is text unless it says it is an
     attachment, or has a name; a named one with no Content-Disposition at all is still the body
     when it is the mail's only text (some mailers name every part)."""
@@ -313,14 +313,14 @@ def _is_attachment(part: Message, *, only_text_part: bool = False) -> bool:
     return not (only_text_part and _is_body_text(part) and "content-disposition" not in part)
 
 
-def _only_text_part(message: Message) -> Message | None:
+def _only_text_part(message: MIMEPart) -> MIMEPart | None:
     texts = [
         part for part in _leaves(message) if _is_body_text(part) and _disposition_and_filename(part)[0] != "attachment"
     ]
     return texts[0] if len(texts) == 1 else None
 
 
-def _text_of(part: Message, only_text: Message | None) -> str:
+def _text_of(part: MIMEPart, only_text: MIMEPart | None) -> str:
     """A part's text: a multipart/alternative gives its plain-text version (HTML converted when
     it has none), any other multipart the text of each part in order (Apple Mail splits a body
     around pictures), an attached mail nothing."""
@@ -339,7 +339,7 @@ def _text_of(part: Message, only_text: Message | None) -> str:
     return html_to_text(text) if part.get_content_subtype() == "html" else text
 
 
-def _body_text(message: Message) -> str:
+def _body_text(message: MIMEPart) -> str:
     """The text of the mail: see _text_of."""
     return _clean_text(clean_str(_text_of(message, _only_text_part(message))))
 
@@ -491,7 +491,7 @@ _REPORT_PARTS = ("message/delivery-status", "message/disposition-notification")
 FORWARDED_FILENAME = "forwarded.eml"
 
 
-def _attached_mail_bytes(part: Message) -> bytes:
+def _attached_mail_bytes(part: MIMEPart) -> bytes:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
     if isinstance(inner, Message):
@@ -502,7 +502,7 @@ def _attached_mail_bytes(part: Message) -> bytes:
     return str(payload).encode("utf-8", "surrogateescape")
 
 
-def _attachments(message: Message):
+def _attachments(message: MIMEPart):
     index = 0
     only_text = _only_text_part(message)
     for part in _leaves(message):
@@ -520,6 +520,6 @@ def _attachments(message: Message):
                 data = part.get_payload(decode=True)
             except Exception:  # noqa: BLE001
                 data = None
-            if data is None:
+            if not isinstance(data, bytes):
                 data = str(part.get_payload()).encode("utf-8", "surrogateescape")
-        yield MailAttachment(_safe_filename(clean_str(filename), content_type, index), content_type, data)
+        yield MailAttachment(_safe_filename(clean_str(filename), content_type, index), content_type, data or b"")

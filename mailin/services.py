@@ -12,7 +12,6 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -24,21 +23,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.identity import InvalidEmail, email_canonical
 from accounts.models import User
 from accounts.services import user_get_or_create_contact
 from notifications.links import absolute_url
 from notifications.selectors import (
-    notification_headers_for,
-    notification_message_ids_exist,
     notification_sent_recently,
 )
 from notifications.services import notification_create
 from tickets.attachments import attachment_stage, validate_upload
-from tickets.emails import ticket_thread_parse
 from tickets.models import Attachment, Channel, RequestField, ServiceDesk, Ticket
 from tickets.selectors import (
-    REFERENCE_PATTERN,
     request_organization_unambiguous,
     request_types_for_user,
     ticket_roles,
@@ -51,25 +45,17 @@ from tickets.workflow import Role
 from .authentication import FAIL, PASS, sender_authentication
 from .imap import ImapError, ImapSettings, imap_session
 from .models import InboundMessage, Mailbox
-from .parsing import MESSAGE_ID, FromProblem, ParsedMail, mail_content_hash, message_id_of, parse_mail
+from .parsing import ParsedMail, mail_content_hash, message_id_of, parse_mail
+from .rules import from_problem_reason, ignore_reason, is_no_reply, mail_own_addresses
 from .selectors import inbound_unprocessed
+from .threads import thread_ticket
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 INVITATION_KIND = "mailin_signup_invitation"
 TOO_LARGE_KIND = "mailin_too_large"
-# The outgoing-mail contract: agents' alerts say "X-Helpdesk-Audience: agents".
-_AGENTS_AUDIENCE = "agents"
-_IGNORED_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-_BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
-_NO_REPLY = re.compile(r"^(no-?reply|do-?not-?reply|bounces?)([+.-].*)?$", re.IGNORECASE)
 _FORWARD = re.compile(r"^\s*(fwd?|fw|rv|wg|tr|reenv)\s*:", re.IGNORECASE)
-# A request reference in a subject counts only right after the reply and forward prefixes (and
-# tags such as "[EXTERNAL]" that mail gateways put first), where our own subjects have it:
-# "Re: AW: [CSD-12] Printer [CSD-99]" answers CSD-12; the rest is the customer's summary.
-_SUBJECT_PREFIX = r"(?:re|fwd?|fw|aw|wg|rv|sv|vs|tr|antw|enc|reenv|odp|r)\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]"
-_SUBJECT_REFERENCE = re.compile(rf"^(?:\s*(?:{_SUBJECT_PREFIX}|\[[^\]\d]*\]))*\s*\[([^\]]{{1,24}})\]", re.IGNORECASE)
 
 
 @dataclass
@@ -166,7 +152,7 @@ def mailbox_poll(*, mailbox: Mailbox, limit: int | None = None, time_budget: flo
             Mailbox.objects.filter(pk=mailbox.pk).update(last_error=result.error, last_error_at=timezone.now())
         else:
             Mailbox.objects.filter(pk=mailbox.pk).update(last_success_at=timezone.now(), last_error="")
-        result.processed = inbound_process_pending(mailbox=mailbox, own_addresses=_own_addresses())
+        result.processed = inbound_process_pending(mailbox=mailbox, own_addresses=mail_own_addresses())
     finally:
         Mailbox.objects.filter(pk=mailbox.pk, lease_until=lease).update(lease_until=None)
     return result
@@ -233,7 +219,7 @@ def inbound_process_pending(
     at most time_budget seconds (at least one mail): with the poll's own budget it stays inside
     the task's soft time limit, and what is left waits for the next poll."""
     started = time.monotonic()
-    addresses = own_addresses if own_addresses is not None else _own_addresses()
+    addresses = own_addresses if own_addresses is not None else mail_own_addresses()
     count = 0
     for message in list(inbound_unprocessed(mailbox=mailbox)[:limit]):
         if count and time.monotonic() - started > time_budget:
@@ -289,7 +275,7 @@ def inbound_reprocess(*, message_ids) -> dict[str, int]:
     process."""
     counts: dict[str, int] = {}
     retryable = [InboundMessage.Status.HELD, InboundMessage.Status.FAILED]
-    addresses = _own_addresses()
+    addresses = mail_own_addresses()
     for pk in list(InboundMessage.objects.filter(pk__in=list(message_ids)).values_list("pk", flat=True)):
         reset = InboundMessage.objects.filter(
             pk=pk, status__in=retryable, headers_only=False, size__lte=settings.MAILIN_MAX_MESSAGE_BYTES
@@ -309,7 +295,7 @@ def _decide(message: InboundMessage, *, own_addresses: set[str] | None, rate_lim
     if reason:
         return _Decision(InboundMessage.Status.IGNORED, reason=reason)
     if parsed.from_problem:
-        raise _Hold(_from_problem_reason(parsed))
+        raise _Hold(from_problem_reason(parsed))
     if message.headers_only:
         return _too_large(parsed=parsed, message=message)
     verified = sender_authentication(headers=parsed.authentication_results, from_email=parsed.from_email)
@@ -347,141 +333,6 @@ def _require_verified(*, parsed: ParsedMail, verified: str, ticket: Ticket | Non
         )
 
 
-def _from_problem_reason(parsed: ParsedMail) -> str:
-    value = {"value": parsed.from_header}
-    if parsed.from_problem == FromProblem.MISSING:
-        return _("The mail has no sender address.")
-    if parsed.from_problem == FromProblem.SEVERAL_HEADERS:
-        return _("The mail has more than one From header (%(value)s): it is not clear who sent it.") % value
-    if parsed.from_problem == FromProblem.SEVERAL_ADDRESSES:
-        return _("The From header names more than one address (%(value)s): it is not clear who sent it.") % value
-    if parsed.from_problem == FromProblem.GROUP:
-        return _("The From header is a group of addresses (%(value)s): it is not clear who sent it.") % value
-    return _("The From header is malformed (%(value)s): it is not clear who sent it.") % value
-
-
-def _own_addresses() -> set[str]:
-    """Our own sender and mailbox addresses: mail from them is a loop. Read once per poll."""
-    addresses = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1], parseaddr(settings.SERVER_EMAIL)[1]}
-    addresses.update(Mailbox.objects.values_list("email_address", flat=True))
-    addresses.update(ServiceDesk.objects.exclude(email_address="").values_list("email_address", flat=True))
-    canonical = set()
-    for address in filter(None, addresses):
-        try:
-            canonical.add(email_canonical(address))
-        except InvalidEmail:
-            continue
-    return canonical
-
-
-def ignore_reason(*, parsed: ParsedMail, own_addresses: set[str] | None = None) -> str:
-    """Why this mail must not become a request or comment (auto-reply, bounce, list mail, one
-    of our own coming back), or "" when it may. own_addresses: as _own_addresses() returns."""
-    auto_submitted = parsed.header("auto-submitted").split(";")[0].strip().lower()
-    if auto_submitted and auto_submitted != "no":
-        return _("Automatic reply (Auto-Submitted: %(value)s).") % {"value": auto_submitted}
-    precedence = parsed.header("precedence").strip().lower()
-    if precedence in _IGNORED_PRECEDENCE:
-        return _("Bulk or automatic mail (Precedence: %(value)s).") % {"value": precedence}
-    for name in ("X-Autoreply", "X-Autorespond"):
-        if name.lower() in parsed.headers:
-            return _("Automatic reply (%(header)s: %(value)s).") % {"header": name, "value": parsed.header(name)}
-    if parsed.content_type == "multipart/report":
-        return _("Delivery or read report (%(type)s).") % {"type": parsed.report_type or "multipart/report"}
-    if "return-path" in parsed.headers and parsed.header("return-path").strip() in ("<>", ""):
-        return _("Bounce (empty Return-Path).")
-    if parsed.from_email.split("@")[0] in _BOUNCE_SENDERS:
-        return _("Bounce (from %(sender)s).") % {"sender": parsed.from_email}
-    domain = settings.EMAIL_MESSAGE_ID_DOMAIN.lower()
-    if parsed.message_id.lower().endswith(f"@{domain}>") or notification_message_ids_exist([parsed.message_id]):
-        return _("Mail loop: this is a message we sent (Message-ID %(id)s).") % {"id": parsed.message_id}
-    if own_addresses is None:
-        own_addresses = _own_addresses()
-    # parsed.from_email is canonical already (mailin.parsing).
-    if parsed.from_email and parsed.from_email in own_addresses:
-        return _("Mail loop: sent from our own address %(address)s.") % {"address": parsed.from_email}
-    return ""
-
-
-# --- Threading -----------------------------------------------------------------------------------
-
-
-def subject_reference(subject: str) -> str:
-    """The request reference ("CSD-12") at the start of a subject, after any Re:/Fwd:/AW:/RV:
-    prefixes, as our own subjects have it; "" when there is none there. The same notion of a
-    reference as the portal's search (tickets.selectors.REFERENCE_PATTERN)."""
-    found = _SUBJECT_REFERENCE.match(subject or "")
-    match = REFERENCE_PATTERN.match(found.group(1)) if found else None
-    return f"{match.group(1).upper()}-{int(match.group(2))}" if match else ""
-
-
-def _sent_reference(headers: dict[str, str]) -> tuple[str, bool]:
-    """(reference, for agents) of one of our messages, by the outgoing-mail contract: the
-    reference header, else our thread id in References / In-Reply-To, else the subject."""
-    for_agents = headers.get("x-helpdesk-audience", "").strip().lower() == _AGENTS_AUDIENCE
-    reference = headers.get("x-helpdesk-reference", "").strip().upper()
-    for value in (headers.get("references", ""), headers.get("in-reply-to", "")):
-        for message_id in MESSAGE_ID.findall(value):
-            ours = ticket_thread_parse(message_id)
-            if ours is not None:
-                reference = reference or ours[0]
-                for_agents = for_agents or ours[1]
-    return reference or subject_reference(headers.get("subject", "")), for_agents
-
-
-@dataclass(frozen=True)
-class Thread:
-    ticket: Ticket | None
-    # The mail answers an alert only the desk's agents got: never a public comment.
-    for_agents: bool = False
-
-
-def thread_ticket(*, parsed: ParsedMail) -> Thread:
-    """The request this mail answers: by In-Reply-To / References (our thread id, one of our
-    messages, or an earlier mail of the request; the nearest THREAD_IDS_MAX), then by the
-    reference at the start of the subject. A few queries, however many ids the mail lists."""
-    references: list[str] = []
-    # Our agents' thread id anywhere in the chain keeps the answer internal; recognising it
-    # takes no query, so no id is too far back.
-    for_agents = any((ticket_thread_parse(message_id) or ("", False))[1] for message_id in parsed.all_thread_ids)
-    thread_ids = parsed.thread_ids
-    if thread_ids:
-        sent = notification_headers_for(thread_ids)
-        inbound: dict[str, tuple[str, bool]] = {}
-        for message_id, reference, outcome in InboundMessage.objects.filter(
-            message_id__in=thread_ids, ticket__isnull=False
-        ).values_list("message_id", "ticket__reference", "outcome"):
-            # An agent's earlier mail that became an internal note keeps its thread internal.
-            noted = outcome == InboundMessage.Outcome.NOTED or inbound.get(message_id, ("", False))[1]
-            inbound[message_id] = (inbound.get(message_id, (reference, False))[0], noted)
-        for message_id in thread_ids:
-            reference, agents = "", False
-            ours = ticket_thread_parse(message_id)
-            if ours is not None:
-                reference, agents = ours
-            elif message_id in sent:
-                reference, agents = _sent_reference(sent[message_id])
-            elif message_id in inbound:
-                reference, agents = inbound[message_id]
-            for_agents = for_agents or agents
-            if reference:
-                references.append(reference)
-    in_subject = subject_reference(parsed.subject)
-    if in_subject:
-        references.append(in_subject)
-    found = {t.reference: t for t in Ticket.objects.filter(reference__in=set(references)).select_related("desk")}
-    for reference in references:
-        ticket = found.get(reference)
-        if ticket is not None:
-            # A duplicate merged into another request: the conversation goes on there.
-            for _hop in range(5):
-                if ticket.merged_into_id is None:
-                    break
-                ticket = Ticket.objects.select_related("desk").get(pk=ticket.merged_into_id)
-            return Thread(ticket, for_agents)
-    return Thread(None, for_agents)
-
-
 # --- Comments and new requests -------------------------------------------------------------------
 
 
@@ -498,7 +349,7 @@ def _stage_attachments(*, parsed: ParsedMail, uploaded_by: User) -> tuple[list[A
         for item in parsed.attachments:
             upload = ContentFile(item.data, name=item.filename)
             try:
-                upload.detected_content_type = validate_upload(upload)
+                upload.detected_content_type = validate_upload(upload)  # type: ignore[attr-defined]
             except ValidationError as error:
                 notes.append(
                     _("The attachment “%(name)s” was not added: %(reason)s")
@@ -530,7 +381,7 @@ def _comment(*, parsed: ParsedMail, ticket: Ticket, for_agents: bool, verified: 
             % {"sender": parsed.from_email, "reference": ticket.reference},
             ticket=ticket,
         )
-    if not roles:
+    if sender is None or not roles:
         raise _Hold(
             _(
                 "%(sender)s may not comment on %(reference)s: not its requester, a participant, "
@@ -557,10 +408,6 @@ def _unconfirmed(user: User | None) -> bool:
     return user is None or (not user.has_usable_password() and user.last_login is None)
 
 
-def _is_no_reply(address: str) -> bool:
-    return bool(_NO_REPLY.match(address.split("@")[0]))
-
-
 def _new_request(*, parsed: ParsedMail, mailbox: Mailbox, rate_limits: bool, verified: str) -> _Decision:
     """A new request by the rules of the portal: an active desk and type, offered to the
     sender; for senders nobody knows yet, a contact account (no-reply addresses and more than
@@ -583,7 +430,7 @@ def _new_request(*, parsed: ParsedMail, mailbox: Mailbox, rate_limits: bool, ver
     if _unconfirmed(sender):
         # A forged sender must make us neither a contact factory nor a mail relay to its victim.
         address = parsed.from_email
-        if _is_no_reply(address):
+        if is_no_reply(address):
             return _Decision(
                 InboundMessage.Status.IGNORED,
                 reason=_("Unknown no-reply sender; no contact account or request created."),
@@ -669,7 +516,7 @@ def _invite(*, parsed: ParsedMail, mailbox: Mailbox) -> _Decision:
     and never to no-reply addresses (a forged sender must not make us a spam relay). It greets
     nobody by name: the From name is the sender's to choose, and the mail goes to the address."""
     address = parsed.from_email
-    if _is_no_reply(address):
+    if is_no_reply(address):
         return _Decision(InboundMessage.Status.IGNORED, reason=_("Unknown no-reply sender; no invitation sent."))
     since = timezone.now() - timedelta(hours=settings.MAILIN_INVITE_INTERVAL_HOURS)
     if notification_sent_recently(kind=INVITATION_KIND, to_email=address, since=since):
@@ -708,7 +555,7 @@ def _too_large(*, parsed: ParsedMail, message: InboundMessage) -> _Decision:
         "The message is %(size)s bytes, over the limit of %(limit)s: only its headers were kept, and it was "
         "flagged as read in the mailbox, so it will not be fetched again."
     ) % {"size": message.size, "limit": settings.MAILIN_MAX_MESSAGE_BYTES}
-    if _is_no_reply(address):
+    if is_no_reply(address):
         told = _("No notice was sent: the sender is a no-reply address.")
     elif notification_sent_recently(kind=TOO_LARGE_KIND, to_email=address, since=since):
         told = _("The sender was already told about a mail too big in the last %(hours)s hours.") % {"hours": hours}

@@ -5,5 +5,5 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications (outbox)"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks

@@ -1,15 +1,15 @@
 """Settings that must agree with each other, or a message is sent twice or waits an hour."""
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 # kombu's Redis transport uses this when CELERY_BROKER_TRANSPORT_OPTIONS gives none.
 KOMBU_DEFAULT_VISIBILITY_TIMEOUT = 3600
 
 
 @register()
-def check_outbox_timeouts(app_configs=None, **kwargs):
-    errors = []
+def check_outbox_timeouts(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
     visibility = options.get("visibility_timeout", KOMBU_DEFAULT_VISIBILITY_TIMEOUT)
     time_limit = settings.CELERY_TASK_TIME_LIMIT or 0
@@ -37,7 +37,7 @@ def check_outbox_timeouts(app_configs=None, **kwargs):
 
 
 @register()
-def check_site_url(app_configs=None, **kwargs):
+def check_site_url(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
     if settings.SITE_URL or settings.DEBUG:
         return []
     return [

@@ -6,8 +6,10 @@ no SITE_URL, the first request served tells us where the app runs, so a sign-up 
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,10 @@ def site_url_learn(*, base: str) -> None:
 class LearnSiteUrlMiddleware:
     """With DEBUG on and no SITE_URL, take the first request's scheme and host as the site's."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _learned and settings.DEBUG and not settings.SITE_URL:
             site_url_learn(base=request.build_absolute_uri("/"))
         return self.get_response(request)

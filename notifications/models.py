@@ -49,5 +49,5 @@ class Notification(models.Model):
             models.Index(fields=["to_email", "-created_at"], name="notification_to_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} → {self.to_email} ({self.status})"

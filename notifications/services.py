@@ -6,9 +6,12 @@ This module knows nothing of tickets or accounts; callers decide who gets what.
 import logging
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -24,17 +27,17 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
-def _render_message(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+def _render_message(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     context = {"site_url": site_url(), **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         text = render_to_string(f"emails/{template}_body.txt", context)
+        html: str
         try:
             html = render_to_string(f"emails/{template}_body.html", context)
         except TemplateDoesNotExist:
             html = ""
-    subject = " ".join(subject.split())[:255]
-    return subject, text.strip() + "\n", html
+    return " ".join(subject.split())[:255], text.strip() + "\n", html
 
 
 def notification_create(
@@ -42,10 +45,10 @@ def notification_create(
     kind: str,
     to_email: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     language: str = "en",
     reply_to: str = "",
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
     confidential: bool = False,
 ) -> Notification:
     """Store one message and queue its sending for after the surrounding transaction commits.
@@ -113,7 +116,7 @@ class DeliveryOutcome:
 def retry_delay(attempts: int) -> float:
     """Exponential backoff with jitter, capped."""
     base = settings.NOTIFICATION_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
-    return min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.0)
+    return float(min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.0))
 
 
 def _claimable() -> Q:
@@ -162,7 +165,7 @@ def notification_deliver(*, notification_id: str) -> DeliveryOutcome:
 MARK_SENT_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)
 
 
-def _mark_sent(*, notification_id: str, claimed_at) -> None:
+def _mark_sent(*, notification_id: str, claimed_at: datetime | None) -> None:
     for pause in (*MARK_SENT_PAUSES, None):
         try:
             Notification.objects.filter(pk=notification_id, claimed_at=claimed_at).update(
@@ -228,7 +231,7 @@ def notification_sweep(*, limit: int = 500, budget_seconds: float | None = None)
             return total
 
 
-def notification_retry_failed(*, notification_ids) -> int:
+def notification_retry_failed(*, notification_ids: Iterable[UUID | str]) -> int:
     """Admin action: give failed messages a fresh set of attempts."""
     ids = list(
         Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED).values_list(
@@ -239,5 +242,9 @@ def notification_retry_failed(*, notification_ids) -> int:
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
     )
     for notification_id in ids:
-        transaction.on_commit(lambda nid=str(notification_id): notification_publish(notification_id=nid))
+        _publish_on_commit(str(notification_id))
     return len(ids)
+
+
+def _publish_on_commit(notification_id: str) -> None:
+    transaction.on_commit(lambda: notification_publish(notification_id=notification_id))

@@ -1,6 +1,6 @@
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True, ignore_result=True)
-def send_notification(self, notification_id: str) -> bool:
+def send_notification(self: Task, notification_id: str) -> bool:
     try:
         outcome = notification_deliver(notification_id=notification_id)
     except (OperationalError, InterfaceError) as exc:

@@ -151,6 +151,31 @@ def submit(catalogue):
 
 
 @pytest.fixture
+def mailbox(catalogue):
+    """The CSD desk's mailbox, its IMAP server never reached: for mail handed to inbound_receive."""
+    from mailin.models import Mailbox
+    from tickets.models import RequestType, ServiceDesk
+
+    desk = ServiceDesk.objects.get(key="CSD")
+    return Mailbox.objects.create(
+        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
+        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def receive(mailbox):
+    """Keep one raw mail as the poller does, then process it: receive(raw) -> InboundMessage."""
+    from mailin.services import inbound_process, inbound_receive
+
+    def _receive(raw: bytes):
+        message, _created = inbound_receive(mailbox=mailbox, raw=raw)
+        return inbound_process(message=message)
+
+    return _receive
+
+
+@pytest.fixture
 def voucher(provider):
     """A site admin of the customer's organisation: sees all of its requests and approves them."""
     return _member("voucher@example.org", provider, "site_admin", "Vera Voucher")

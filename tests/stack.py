@@ -15,7 +15,7 @@ Redis on 6379 are never touched):
   load-test users loaded), a fresh Redis and SMTP recorder, and the app's processes: the web app
   (gunicorn), Celery workers, Celery beat, all with short clocks set through the environment.
 
-The fault tests (tests/test_faults.py) and bench/delivery_bench.py use it; it needs no Django
+The fault tests (tests/fault/test_faults.py) and bench/delivery_bench.py use it; it needs no Django
 settings in the calling process.
 """
 
@@ -303,7 +303,10 @@ class PostgresCluster:
             connection.close()
 
     def create_database(self, name: str, *, template: str | None = None) -> None:
-        suffix = f' TEMPLATE "{template}"' if template else ""
+        # FILE_COPY checkpoints around the copy, so a crash later in the test recovers from WAL
+        # written after the clone, not through a replay of the copy itself (WAL_LOG, the default:
+        # after an immediate restart it once handed out a participant id that was already taken).
+        suffix = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
         self.execute(f'CREATE DATABASE "{name}"{suffix}')
 
     def drop_database(self, name: str) -> None:

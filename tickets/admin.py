@@ -159,8 +159,7 @@ class ParticipantInline(admin.TabularInline):
     # Sharing goes through tickets.services.ticket_share, which logs it; here it is only shown.
     model = Participant
     extra = 0
-    fields = ["user", "notify", "added_by", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "notify", "added_by", "added_at")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -170,8 +169,7 @@ class ParticipantInline(admin.TabularInline):
 class ActivityInline(admin.TabularInline):
     model = Activity
     extra = 0
-    fields = ["created_at", "actor", "kind", "visibility", "old_value", "new_value", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "kind", "visibility", "old_value", "new_value", "body")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -185,13 +183,12 @@ class TicketAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "summary"]
     # Requests change only through the services, which log every change; the admin shows them.
     # Field values through the same selector as every page: never a sensitive one, never raw.
-    fields = [
+    fields = readonly_fields = (
         "reference", "desk", "request_type", "requester", "created_by", "organization", "site", "channel",
         "summary", "description", "shown_field_values", "status", "tier", "team", "assignee", "priority",
         "escalation_requested", "escalation_reason", "first_response_due_at", "first_response_at",
         "resolution_due_at", "resolved_at", "closed_at", "merged_into", "version", "created_at", "updated_at",
-    ]  # fmt: skip
-    readonly_fields = fields
+    )  # fmt: skip
     inlines = [ParticipantInline, ActivityInline]
 
     @admin.display(description=_("Field values"))
@@ -215,17 +212,17 @@ class ActivityAdmin(ReadOnlyAdmin):
 class AttachmentAdmin(ReadOnlyAdmin):
     # Files arrive through the upload checks and belong to the request they were sent with.
     list_display = ["original_name", "content_type", "size", "ticket", "uploaded_by", "created_at"]
-    fields = ["original_name", "content_type", "size", "ticket", "activity", "field_key", "uploaded_by",
-              "created_at", "claimed_at"]  # fmt: skip
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "original_name", "content_type", "size", "ticket", "activity", "field_key", "uploaded_by", "created_at",
+        "claimed_at",
+    )  # fmt: skip
 
 
 @admin.register(SensitiveValue)
 class SensitiveValueAdmin(ReadOnlyAdmin):
     # The value (and a choice's label) is never shown here: only the audited reveal service reads it.
     list_display = ["ticket", "field_key", "label"]
-    fields = ["ticket", "field", "field_key", "label"]
-    readonly_fields = fields
+    fields = readonly_fields = ("ticket", "field", "field_key", "label")
 
 
 @admin.register(WorkItem)

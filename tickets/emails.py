@@ -118,9 +118,9 @@ def ticket_email_participants(*, ticket: Ticket, kind: str, exclude: User | None
 
 def agents_to_alert(ticket: Ticket) -> list[User]:
     """Who hears of an event on a request: the assignee, or the team when nobody is assigned."""
-    if ticket.assignee_id and ticket.assignee.is_active:
+    if ticket.assignee is not None and ticket.assignee.is_active:
         return [ticket.assignee]
-    return list(ticket.team.members.filter(is_active=True)) if ticket.team_id else []
+    return list(ticket.team.members.filter(is_active=True)) if ticket.team is not None else []
 
 
 def ticket_email_agents(*, ticket: Ticket, event: str, actor: User | None, body: str = "") -> int:

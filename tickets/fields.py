@@ -99,7 +99,8 @@ def field_rows(*, field_values: dict, fields_by_id: dict[int, RequestField]) -> 
     language_key = "label_es" if (get_language() or "en").startswith("es") else "label"
     rows = []
     for key, item in (field_values or {}).items():
-        field = fields_by_id.get(_field_id(item))
+        field_id = _field_id(item)
+        field = fields_by_id.get(field_id) if field_id is not None else None
         if field is None or field.sensitive:
             continue
         value = item.get("display", item.get("value"))

@@ -1,9 +1,11 @@
 """One form definition per request type, built from its fields; portal, agent pages and API use it."""
 
 import unicodedata
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
@@ -69,6 +71,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
+    # Files may come staged ahead of the form: the field itself is optional and the form checks this.
+    really_required = False
 
     def clean(self, data, initial=None):
         uploads = [d for d in (data if isinstance(data, (list, tuple)) else [data]) if d]
@@ -97,7 +101,13 @@ def staged_attachments(*, user: User, ids) -> list[Attachment]:
     return list(Attachment.objects.filter(pk__in=wanted, uploaded_by=user, ticket__isnull=True).order_by("pk"))
 
 
-class AttachmentsFormMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.Form
+else:
+    _FormBase = object
+
+
+class AttachmentsFormMixin(_FormBase):
     """File fields that also accept files uploaded ahead of the form (drag and drop, paste) and
     keep every good file across a form error, so nothing has to be picked twice."""
 
@@ -107,9 +117,9 @@ class AttachmentsFormMixin:
         self.user = user
         self.staged = {}
         for key in self.file_keys:
-            ids = self.data.getlist(f"{key}__staged") if self.is_bound else []
+            ids = cast(QueryDict, self.data).getlist(f"{key}__staged") if self.is_bound else []
             self.staged[key] = staged_attachments(user=user, ids=ids)
-            field = self.fields[key]
+            field = cast(MultipleFileField, self.fields[key])
             field.really_required = field.required
             field.required = False
             if field.really_required:
@@ -119,7 +129,7 @@ class AttachmentsFormMixin:
         for key in self.file_keys:
             if key in self.errors:
                 continue
-            if self.fields[key].really_required and not (self.staged[key] or cleaned.get(key)):
+            if cast(MultipleFileField, self.fields[key]).really_required and not (self.staged[key] or cleaned.get(key)):
                 self.add_error(key, _("Please attach at least one file."))
 
     def attachments(self, key: str) -> list:
@@ -134,7 +144,7 @@ class AttachmentsFormMixin:
 
 def _form_field(field: RequestField) -> forms.Field:
     rules = field.validation or {}
-    common = {
+    common: dict[str, Any] = {
         "label": field.display_name,
         "required": field.required,
         "help_text": field.localized("help_text"),
@@ -241,7 +251,7 @@ class CommentForm(AttachmentsFormMixin, forms.Form):
         max_length=TEXT_MAX,
         required=False,
     )
-    attachments = MultipleFileField(label=gettext_lazy("Attachments"), required=False)
+    attachments = MultipleFileField(label=gettext_lazy("Attachments"), required=False)  # type: ignore[assignment]
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     file_keys = ["attachments"]
 

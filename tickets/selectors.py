@@ -2,7 +2,9 @@
 export here starts from its querysets."""
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -16,6 +18,7 @@ from .fields import field_rows, fields_of_values
 from .models import (
     RequestField,
     RequestType,
+    SavedQueue,
     SensitiveValue,
     ServiceDesk,
     Team,
@@ -49,7 +52,7 @@ from .workflow import OPEN_STATUSES, Status
 COUNT_CAP = 1000
 
 
-def capped_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> int:
+def capped_count(queryset: QuerySet[Any], *, cap: int = COUNT_CAP) -> int:
     """Count at most cap + 1 rows, so a count on a hot page stays cheap at any size."""
     return len(queryset.order_by().values("pk")[: cap + 1])
 
@@ -163,7 +166,7 @@ def desks_for_portal() -> QuerySet[ServiceDesk]:
 def request_types_for_user(*, desk: ServiceDesk, user: User) -> QuerySet[RequestType]:
     """The types this user may submit on this desk: by the kinds of their organisations."""
     kinds = set(Organization.objects.filter(memberships__user=user).values_list("kind", flat=True))
-    audiences = [RequestType.Audience.EVERYONE]
+    audiences: list[str] = [RequestType.Audience.EVERYONE]
     if kinds:
         audiences.append(RequestType.Audience.MEMBERS)
     audiences += [kind for kind in kinds]
@@ -211,7 +214,7 @@ EXPORT_HEADER = (
 )  # fmt: skip
 
 
-def _csv_cell(value) -> str:
+def _csv_cell(value: object) -> str:
     """Text for a spreadsheet cell; a leading =, +, - or @ would make it a formula, so quote it."""
     if value is None:
         return ""
@@ -219,7 +222,9 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def queue_export_rows(*, queue, user: User, desk: ServiceDesk | None = None, chunk: int = 500):
+def queue_export_rows(
+    *, queue: str | SavedQueue, user: User, desk: ServiceDesk | None = None, chunk: int = 500
+) -> Iterator[list[str]]:
     """The queue as spreadsheet rows (a header first), in reference order, read by keyset on the
     id (which never changes, so no row is skipped or repeated while clocks move), at most
     settings.QUEUE_EXPORT_MAX_ROWS. Only non-sensitive values: sensitive ones live in a table
@@ -274,7 +279,7 @@ def ticket_colleagues(*, ticket: Ticket, actor: User | None = None) -> QuerySet[
     return people.exclude(pk=actor.pk) if actor is not None else people
 
 
-def ticket_field_rows_keyed(*, ticket: Ticket, fields: dict[int, RequestField] | None = None) -> list[dict]:
+def ticket_field_rows_keyed(*, ticket: Ticket, fields: dict[int, RequestField] | None = None) -> list[dict[str, Any]]:
     """The non-sensitive field values as {key, label, value} in the reader's language, each read
     through the field it was given in (tickets/fields.py): a value of a sensitive or unknown field
     is never shown. `fields` (id -> RequestField) saves the query for lists."""
@@ -308,7 +313,7 @@ def agent_tier_anywhere(*, user: User) -> int:
     return max(tiers, default=2 if user.is_superuser else 0)
 
 
-def ticket_expected_by(*, ticket: Ticket):
+def ticket_expected_by(*, ticket: Ticket) -> tuple[str, datetime] | None:
     """What the customer may expect next: ("reply", time) until the first answer, then
     ("resolution", time); None when the request is not with support or has no SLA."""
     if ticket.status not in SUPPORT_OPEN or ticket.status == Status.WAITING_FOR_CUSTOMER:

@@ -1,10 +1,15 @@
 """Writes. Each service is atomic, leaves an Activity row and stores the notifications it
 implies in the same transaction (sent after commit by the outbox)."""
 
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Site, User
@@ -32,7 +37,7 @@ from .values import SubmittedValues
 from .visibility import ticket_roles
 
 # The e-mail a public status change sends, by the status it reaches.
-STATUS_EMAIL = {
+STATUS_EMAIL: dict[str, str] = {
     workflow.Status.WAITING_FOR_CUSTOMER: "waiting_for_customer",
     workflow.Status.RESOLVED: "request_resolved",
 }
@@ -130,7 +135,9 @@ def ticket_submit(
     return ticket
 
 
-def _attachments_claim(*, items, ticket: Ticket, activity: Activity, uploaded_by: User, field_key: str = "") -> list:
+def _attachments_claim(
+    *, items: Iterable[Any], ticket: Ticket, activity: Activity, uploaded_by: User, field_key: str = ""
+) -> list[Attachment]:
     """Attach staged files (or fresh uploads) to a ticket and the activity they came with."""
     claimed = []
     now = timezone.now()
@@ -147,7 +154,7 @@ def _attachments_claim(*, items, ticket: Ticket, activity: Activity, uploaded_by
 
 @transaction.atomic
 def ticket_transition(
-    *, ticket: Ticket, action: str, actor: User | None, note: str = "", expected_version: int | None = None
+    *, ticket: Ticket, action: str, actor: User | None, note: str | Promise = "", expected_version: int | None = None
 ) -> Ticket:
     """Apply one lifecycle transition, checked against tickets.workflow; refuse otherwise."""
     transition = workflow.transition_for(action)
@@ -161,7 +168,7 @@ def ticket_transition(
         raise TransitionNotAllowed(
             _("“%(action)s” is not possible on this request now.") % {"action": transition.label}
         )
-    if transition.note_required and not note.strip():
+    if transition.note_required and not str(note).strip():
         raise TicketError(_("Please say why."))
     if action == "reopen" and workflow.Role.AGENT not in roles:
         if not workflow.reopen_window_open(resolved_at=locked.resolved_at, now=timezone.now()):
@@ -180,7 +187,7 @@ def ticket_transition(
     if workflow.Role.AGENT in roles and transition.target not in SUPPORT_STATUSES:
         changes["customer_replied_at"] = None  # the agent answered by handing it back or closing it
     Ticket.objects.filter(pk=locked.pk).update(**changes)
-    if action == "approve":
+    if action == "approve" and actor is not None:  # approving takes a vouching role: a person
         _approval_side_effects(ticket=locked, approver=actor)
         ticket_email_agents(ticket=locked, event="approval", actor=actor)
     Activity.objects.create(
@@ -188,7 +195,7 @@ def ticket_transition(
         actor=actor,
         kind=Activity.Kind.STATUS,
         visibility=Activity.Visibility.PUBLIC if transition.public else Activity.Visibility.INTERNAL,
-        body=note,
+        body=str(note),
         old_value=old_status,
         new_value=transition.target,
         data={"action": action},
@@ -207,7 +214,7 @@ def ticket_transition(
     return locked
 
 
-def _sla_clock_changes(*, ticket: Ticket, target: str, now) -> dict:
+def _sla_clock_changes(*, ticket: Ticket, target: str, now: datetime) -> dict[str, datetime | None]:
     """The SLA clock stops while the request waits for the customer; when it starts again, the
     due times move on by the business time it stood still."""
     waiting = workflow.Status.WAITING_FOR_CUSTOMER
@@ -216,7 +223,7 @@ def _sla_clock_changes(*, ticket: Ticket, target: str, now) -> dict:
     if target != waiting and ticket.sla_paused_at is not None:
         calendar = sla.calendar_for_desk(ticket.desk_id)
         paused = calendar.minutes_between(ticket.sla_paused_at, now)
-        changes = {"sla_paused_at": None}
+        changes: dict[str, datetime | None] = {"sla_paused_at": None}
         if ticket.first_response_due_at and ticket.first_response_at is None:
             changes["first_response_due_at"] = calendar.add_minutes(ticket.first_response_due_at, paused)
         if ticket.resolution_due_at:
@@ -268,21 +275,27 @@ def _lock(*, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     return locked
 
 
-def _save(locked: Ticket, **changes) -> Ticket:
+def _save(locked: Ticket, **changes: Any) -> Ticket:
     """Write the changes to the locked row with the next version; returns it fresh."""
     Ticket.objects.filter(pk=locked.pk).update(version=locked.version + 1, **changes)
     locked.refresh_from_db()
     return locked
 
 
-def _bump_version(*, ticket: Ticket, expected_version: int | None, **changes) -> Ticket:
+def _bump_version(*, ticket: Ticket, expected_version: int | None, **changes: Any) -> Ticket:
     """Compare-and-set on the version: lock, refuse a stale copy, write."""
     return _save(_lock(ticket=ticket, expected_version=expected_version), **changes)
 
 
 @transaction.atomic
 def ticket_comment(
-    *, ticket: Ticket, author: User, body: str, uploads=(), internal: bool = False, expected_version: int | None = None
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    uploads: Iterable[Any] = (),
+    internal: bool = False,
+    expected_version: int | None = None,
 ) -> Activity:
     """Add a public comment or (agents only) an internal note, with files. A customer's comment on
     a request waiting for them hands it back to support."""
@@ -295,7 +308,7 @@ def ticket_comment(
     if not body.strip() and not uploads:
         raise TicketError(_("Write a comment or attach a file."))
     locked = _lock(ticket=ticket, expected_version=expected_version)
-    changes = {}
+    changes: dict[str, datetime | None] = {}
     if is_agent and not internal and locked.first_response_at is None:
         changes["first_response_at"] = timezone.now()
     if not internal:
@@ -353,7 +366,7 @@ def ticket_request_escalation(
         priority=min(locked.priority + 1, Priority.URGENT),
     )
     Activity.objects.create(ticket=ticket, actor=actor, kind=Activity.Kind.ESCALATION_REQUEST, body=reason.strip())
-    team_members = ticket.team.members.filter(is_active=True) if ticket.team_id else User.objects.none()
+    team_members = ticket.team.members.filter(is_active=True) if ticket.team is not None else User.objects.none()
     for agent in team_members:
         ticket_email(user=agent, kind="escalation_requested", ticket=ticket, reason=reason.strip())
     return ticket
@@ -365,7 +378,15 @@ def _require_agent(*, ticket: Ticket, actor: User) -> None:
 
 
 def _agent_change(
-    *, ticket: Ticket, actor: User, expected_version: int | None, field: str, value, kind: str, shown=str, data_of=None
+    *,
+    ticket: Ticket,
+    actor: User,
+    expected_version: int | None,
+    field: str,
+    value: Any,
+    kind: str,
+    shown: Callable[[Any], str] = str,
+    data_of: Callable[[Any, Any], dict[str, Any]] | None = None,
 ) -> tuple[Ticket, bool]:
     """The one shape of "an agent changes a field" (assignee, priority, request type): checked
     on the locked row, logged with the old and new value, a no-op when nothing changes (so a
@@ -393,7 +414,7 @@ def _person(user: User) -> str:
     return user.full_name or user.email
 
 
-def _people_data(old: User | None, new: User | None) -> dict:
+def _people_data(old: User | None, new: User | None) -> dict[str, Any]:
     return {
         "old": old.pk if old else None,
         "old_email": old.email if old else "",
@@ -499,7 +520,7 @@ def ticket_merge(
     ticket: Ticket,
     into: Ticket,
     actor: User,
-    share_with: list[User] | tuple = (),
+    share_with: Sequence[User] = (),
     expected_version: int | None = None,
 ) -> Ticket:
     """Close a duplicate into the request it repeats. Nobody gains access by it: the duplicate's

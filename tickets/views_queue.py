@@ -1,6 +1,8 @@
 """The queue table's own doors and helpers: which columns an agent shows and in what order,
 and the sort links of its headings."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -8,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from accounts.models import User
 
 from .agent_access import agent_required
 from .forms import safe_next_url
@@ -21,7 +25,7 @@ def queue_table_context(request: HttpRequest, *, queue, desk) -> dict:
     key, descending = queue_sort_parse(sort, queue=queue)
     current = ("-" if descending else "") + key
     base = {"desk": desk.slug} if desk else {}
-    chosen = queue_columns_for(user=request.user)
+    chosen = queue_columns_for(user=cast(User, request.user))  # agent_required: signed in
     columns = []
     for column in chosen:
         label, sort_key = QUEUE_COLUMNS[column]
@@ -36,9 +40,9 @@ def queue_table_context(request: HttpRequest, *, queue, desk) -> dict:
     for sort_key in QUEUE_SORTS:
         if sort_key == "resolved" and key != "resolved":
             continue
-        label = QUEUE_COLUMNS.get(sort_key, (_("Resolved"), None))[0]
-        sort_options.append((sort_key, _("%(column)s, earliest first") % {"column": label}))
-        sort_options.append(("-" + sort_key, _("%(column)s, latest first") % {"column": label}))
+        name = str(QUEUE_COLUMNS[sort_key][0]) if sort_key in QUEUE_COLUMNS else _("Resolved")
+        sort_options.append((sort_key, _("%(column)s, earliest first") % {"column": name}))
+        sort_options.append(("-" + sort_key, _("%(column)s, latest first") % {"column": name}))
     chooser = [(k, QUEUE_COLUMNS[k][0], k in chosen) for k in chosen + [k for k in QUEUE_COLUMNS if k not in chosen]]
     return {
         "columns": columns,
@@ -63,6 +67,6 @@ def queue_columns(request: HttpRequest):
             other = at + step
             if 0 <= other < len(order):
                 order[at], order[other] = order[other], order[at]
-    queue_columns_set(user=request.user, columns=[key for key in order if key in shown])
+    queue_columns_set(user=cast(User, request.user), columns=[key for key in order if key in shown])
     messages.success(request, _("Your columns are saved."))
     return redirect(safe_next_url(request.POST.get("next"), request=request, default=reverse("agent:home")))

@@ -47,7 +47,7 @@ def _role_conditions(user: Viewer) -> dict[str, Q]:
         user=user, role__in=Membership.VOUCHING_ROLES, organization__is_active=True
     ).values("organization")
     return {
-        Role.CUSTOMER: Q(requester=user) | Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user)),
+        Role.CUSTOMER: Q(requester=user) | Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user)),  # type: ignore[dict-item]
         Role.VOUCHER: Q(organization__in=vouched),
         # Admins work every desk; a condition that is always true (an empty Q cannot be annotated).
         Role.AGENT: Q(pk__isnull=False)
@@ -145,6 +145,8 @@ def attachment_get_visible(*, user: Viewer, attachment_id: int) -> Attachment:
         if attachment.uploaded_by_id != user.pk:
             raise Attachment.DoesNotExist
         return attachment
+    if attachment.ticket is None:
+        raise Attachment.DoesNotExist
     roles = ticket_roles(ticket=attachment.ticket, user=user)
     if not roles:
         raise Attachment.DoesNotExist

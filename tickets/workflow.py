@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,7 +44,7 @@ class Role(models.TextChoices):
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: str | Promise
     sources: tuple[str, ...]
     target: str
     roles: frozenset[str]

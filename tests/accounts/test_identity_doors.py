@@ -7,12 +7,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from mailin.models import InboundMessage, Mailbox
-from mailin.services import inbound_process, inbound_receive
 from notifications.models import Notification
 from tests.conftest import _agent
 from tests.imap_server import compose
-from tickets.models import Activity, RequestType, ServiceDesk, Ticket
+from tickets.models import Activity, RequestType, Ticket
 from tickets.services import ticket_escalate_tier, ticket_submit
 from tickets.values import SubmittedValues
 
@@ -24,20 +22,6 @@ LONG_S = "sam@kiss-ſupport.example"  # U+017F: no IDNA 2008 form at all
 @pytest.fixture
 def sam(catalogue):
     return _agent(SAM, 2, "Sam Agent")
-
-
-@pytest.fixture
-def mailbox(catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    return Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
-        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
-
-
-def receive(mailbox, raw: bytes) -> InboundMessage:
-    message, _created = inbound_receive(mailbox=mailbox, raw=raw)
-    return inbound_process(message=message)
 
 
 def raw_mail(sender: str, subject: str, headers: str = "", body: str = "I am on it.") -> bytes:
@@ -68,10 +52,9 @@ def escalated(customer, tier1, sam):
 
 
 @pytest.mark.django_db
-def test_the_agent_herself_still_answers_an_alert_as_an_internal_note(mailbox, escalated, sam):
+def test_the_agent_herself_still_answers_an_alert_as_an_internal_note(mailbox, escalated, sam, receive):
     ticket, alert = escalated
     message = receive(
-        mailbox,
         raw_mail(
             "Sam@Kiss-Support.Example",
             f"Re: {alert.subject}",
@@ -85,9 +68,9 @@ def test_the_agent_herself_still_answers_an_alert_as_an_internal_note(mailbox, e
 
 
 @pytest.mark.django_db
-def test_a_look_alike_domain_is_an_unknown_sender_not_the_agent(mailbox, escalated, sam):
+def test_a_look_alike_domain_is_an_unknown_sender_not_the_agent(mailbox, escalated, sam, receive):
     ticket, alert = escalated
-    message = receive(mailbox, raw_mail(DOTLESS, f"Re: {alert.subject}", f"In-Reply-To: {alert.message_id}\r\n"))
+    message = receive(raw_mail(DOTLESS, f"Re: {alert.subject}", f"In-Reply-To: {alert.message_id}\r\n"))
 
     assert message.status == "held"
     assert "not one of them" in message.reason
@@ -96,9 +79,9 @@ def test_a_look_alike_domain_is_an_unknown_sender_not_the_agent(mailbox, escalat
 
 
 @pytest.mark.django_db
-def test_new_mail_from_a_look_alike_opens_a_request_for_another_contact(mailbox, sam):
+def test_new_mail_from_a_look_alike_opens_a_request_for_another_contact(mailbox, sam, receive):
     RequestType.objects.filter(pk=mailbox.default_request_type_id).update(audience=RequestType.Audience.EVERYONE)
-    message = receive(mailbox, raw_mail(DOTLESS, "Please reset the agents' passwords"))
+    message = receive(raw_mail(DOTLESS, "Please reset the agents' passwords"))
 
     assert (message.status, message.outcome) == ("processed", "created_for_contact")
     assert message.ticket.requester != sam
@@ -107,9 +90,9 @@ def test_new_mail_from_a_look_alike_opens_a_request_for_another_contact(mailbox,
 
 
 @pytest.mark.django_db
-def test_mail_from_an_address_without_a_canonical_form_is_held_as_malformed(mailbox, escalated, sam):
+def test_mail_from_an_address_without_a_canonical_form_is_held_as_malformed(mailbox, escalated, sam, receive):
     ticket, alert = escalated
-    message = receive(mailbox, raw_mail(LONG_S, f"Re: {alert.subject}", f"In-Reply-To: {alert.message_id}\r\n"))
+    message = receive(raw_mail(LONG_S, f"Re: {alert.subject}", f"In-Reply-To: {alert.message_id}\r\n"))
 
     assert message.status == "held"
     assert "malformed" in message.reason
@@ -118,11 +101,9 @@ def test_mail_from_an_address_without_a_canonical_form_is_held_as_malformed(mail
 
 
 @pytest.mark.django_db
-def test_a_composed_mail_in_upper_case_is_still_from_the_customer(mailbox, customer):
+def test_a_composed_mail_in_upper_case_is_still_from_the_customer(mailbox, customer, receive):
     ticket = submit(customer)
-    receive(
-        mailbox, compose(sender="Carla <CUSTOMER@Example.ORG>", subject=f"Re: [{ticket.reference}] x", body="More.")
-    )
+    receive(compose(sender="Carla <CUSTOMER@Example.ORG>", subject=f"Re: [{ticket.reference}] x", body="More."))
     assert ticket.activities.get(kind=Activity.Kind.COMMENT).actor == customer
 
 

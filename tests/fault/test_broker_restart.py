@@ -21,10 +21,8 @@ from kombu.common import ignore_errors
 from tests.conftest import require
 from tests.stack import (
     FAST_CLOCKS,
-    PostgresCluster,
     RedisServer,
     Stack,
-    Template,
     audit,
     load_user,
     missing_binaries,
@@ -32,6 +30,8 @@ from tests.stack import (
 )
 
 pytestmark = pytest.mark.fault
+# Users in the template database (tests/fault/conftest.py: template).
+TEMPLATE_USERS = 3
 
 # Retries long enough that the worker is holding most of them (countdown not yet due) when Redis
 # goes away, consistent with the outbox's checks: visibility 20 > retry cap 6 + hard limit 6.
@@ -45,22 +45,6 @@ RETRYING_CLOCKS = {
 # message is accepted within this many seconds, with nobody restarting anything.
 DELIVERY_BOUND_SECONDS = 30
 MESSAGES = 15
-
-
-@pytest.fixture(scope="module")
-def template():
-    missing = missing_binaries()
-    require(not missing, f"fault tests need {', '.join(missing)}")
-    cluster = PostgresCluster().init()
-    try:
-        cluster.start()
-        template = Template(cluster, users=3).build()
-        try:
-            yield template
-        finally:
-            template.close()
-    finally:
-        cluster.close()
 
 
 @pytest.fixture

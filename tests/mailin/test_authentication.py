@@ -4,11 +4,9 @@ server's Authentication-Results under an authserv-id we trust (tests/settings.py
 import pytest
 
 from mailin.authentication import FAIL, PASS, UNKNOWN, sender_authentication
-from mailin.models import InboundMessage, Mailbox
-from mailin.services import inbound_process, inbound_receive
 from notifications.models import Notification
 from tests.imap_server import compose
-from tickets.models import Activity, RequestType, ServiceDesk
+from tickets.models import Activity
 from tickets.services import ticket_escalate_tier, ticket_transition
 
 VERIFIED = ("Authentication-Results", "mx.test; spf=pass smtp.mailfrom=example.org; dmarc=pass header.from=example.org")
@@ -37,24 +35,6 @@ def test_it_believes_only_the_trusted_servers_verdict(headers, expected):
 def test_without_a_trusted_server_nobody_is_verified(settings):
     settings.MAILIN_AUTHSERV_IDS = ""
     assert sender_authentication(headers=["mx.test; dmarc=pass"], from_email="sam@example.org") == UNKNOWN
-
-
-@pytest.fixture
-def mailbox(catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    return Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security="plain",
-        username="x", password="x", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
-
-
-@pytest.fixture
-def receive(mailbox):
-    def receive(raw: bytes) -> InboundMessage:
-        message, _created = inbound_receive(mailbox=mailbox, raw=raw)
-        return inbound_process(message=message)
-
-    return receive
 
 
 @pytest.mark.django_db

@@ -77,23 +77,12 @@ def test_it_does_not_email_agents_about_agents_own_words(submit, customer, tier1
 
 
 @pytest.mark.django_db
-def test_it_emails_the_assignee_when_the_customer_answers_by_mail(submit, customer, tier1):
-    from mailin.models import Mailbox
-    from mailin.services import inbound_process, inbound_receive
+def test_it_emails_the_assignee_when_the_customer_answers_by_mail(submit, receive, customer, tier1):
     from tests.imap_server import compose
-    from tickets.models import ServiceDesk
 
-    desk = ServiceDesk.objects.get(key="CSD")
-    mailbox = Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
-        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
     ticket = submit(customer)
     ticket_assign(ticket=ticket, actor=tier1, assignee=tier1)
-    message, _created = inbound_receive(
-        mailbox=mailbox, raw=compose(subject=f"Re: [{ticket.reference}] Need help", body="Answering by mail.")
-    )
-    inbound_process(message=message)
+    receive(compose(subject=f"Re: [{ticket.reference}] Need help", body="Answering by mail."))
     [mail] = alerts(tier1)
     assert "Answering by mail." in mail.body_text
     ticket.refresh_from_db()

@@ -11,7 +11,7 @@ register = template.Library()
 def status_label(value: str) -> str:
     """The readable, translated name of a status code."""
     try:
-        return Status(value).label
+        return str(Status(value).label)
     except ValueError:
         return value
 
@@ -20,7 +20,7 @@ def status_label(value: str) -> str:
 def priority_label(value) -> str:
     """The translated name of a priority kept in the log as its number."""
     try:
-        return Priority(int(value)).label
+        return str(Priority(int(value)).label)
     except (TypeError, ValueError):
         return str(value or "")
 

@@ -13,39 +13,9 @@ from mailin.services import inbound_process, inbound_process_pending, inbound_re
 from notifications.models import Notification
 from tests.imap_server import compose
 from tickets.models import Activity, RequestType, ServiceDesk, Ticket
-from tickets.services import ticket_escalate_tier, ticket_submit
-from tickets.values import SubmittedValues
+from tickets.services import ticket_escalate_tier
 
 DOMAIN = settings.EMAIL_MESSAGE_ID_DOMAIN
-
-
-@pytest.fixture
-def mailbox(catalogue):
-    desk = ServiceDesk.objects.get(key="CSD")
-    return Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
-        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
-
-
-@pytest.fixture
-def receive(mailbox):
-    """Keep one raw mail as the poller does, then process it."""
-
-    def receive(raw: bytes) -> InboundMessage:
-        message, _created = inbound_receive(mailbox=mailbox, raw=raw)
-        return inbound_process(message=message)
-
-    return receive
-
-
-def submit(requester, summary="Printer is jammed", organization=None) -> Ticket:
-    return ticket_submit(
-        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-        requester=requester,
-        organization=organization or requester.memberships.get().organization,
-        values=SubmittedValues(summary=summary, description="It jams.", fields={}, files={}),
-    )
 
 
 def raw_mail(from_lines: list[str], subject: str, body: str = "Please close it.", extra: str = "") -> bytes:
@@ -74,7 +44,7 @@ def comments(ticket: Ticket):
     ],
     ids=["address-as-name", "address-then-address", "two-addresses", "group", "two-from-headers"],
 )
-def test_it_holds_a_mail_whose_sender_is_not_one_clear_address(receive, customer, outsider, from_lines):
+def test_it_holds_a_mail_whose_sender_is_not_one_clear_address(receive, customer, outsider, from_lines, submit):
     ticket = submit(customer)
 
     message = receive(raw_mail(from_lines, f"Re: [{ticket.reference}] Printer is jammed"))
@@ -86,7 +56,7 @@ def test_it_holds_a_mail_whose_sender_is_not_one_clear_address(receive, customer
     assert Ticket.objects.count() == 1
 
 
-def test_it_still_reads_a_quoted_name_with_a_comma_and_a_raw_8bit_name(receive, customer):
+def test_it_still_reads_a_quoted_name_with_a_comma_and_a_raw_8bit_name(receive, customer, submit):
     ticket = submit(customer)
 
     receive(raw_mail(['"Customer, Carla" <customer@example.org>'], f"Re: [{ticket.reference}] x", body="One."))
@@ -104,7 +74,7 @@ def test_it_still_reads_a_quoted_name_with_a_comma_and_a_raw_8bit_name(receive, 
 
 
 @pytest.fixture
-def escalated(customer, tier1, tier2):
+def escalated(customer, tier1, tier2, submit):
     """A request moved to Tier II: Tier II's agents got an alert only agents get."""
     ticket = submit(customer)
     ticket_escalate_tier(ticket=ticket, actor=tier1, to_tier=2, reason="Needs the database team.")
@@ -163,8 +133,8 @@ def test_it_holds_a_customers_reply_to_an_alert_meant_for_agents(receive, escala
     "subject",
     ["Re: [{first}] Printer like [{second}]", "RE: AW: Fwd: [{first}] [{second}] again", "[EXTERNAL] RV: [{first}] x"],
 )
-def test_it_threads_by_the_reference_at_the_start_of_the_subject(receive, customer, subject):
-    first, second = submit(customer, "First"), submit(customer, "Second")
+def test_it_threads_by_the_reference_at_the_start_of_the_subject(receive, customer, subject, submit):
+    first, second = submit(customer, summary="First"), submit(customer, summary="Second")
 
     receive(compose(subject=subject.format(first=first.reference, second=second.reference), body="More."))
 
@@ -172,8 +142,8 @@ def test_it_threads_by_the_reference_at_the_start_of_the_subject(receive, custom
     assert not comments(second).exists()
 
 
-def test_it_opens_a_new_request_for_a_reference_only_in_the_summary(receive, customer):
-    earlier = submit(customer, "Earlier")
+def test_it_opens_a_new_request_for_a_reference_only_in_the_summary(receive, customer, submit):
+    earlier = submit(customer, summary="Earlier")
 
     message = receive(compose(subject=f"Printer broke again, like in [{earlier.reference}]"))
 
@@ -369,10 +339,10 @@ def test_it_keeps_an_attached_mail_out_of_the_request_text_and_files(receive, cu
 
 
 def test_it_finds_the_request_among_thousands_of_references_in_a_few_queries(
-    receive, customer, django_assert_max_num_queries
+    receive, customer, django_assert_max_num_queries, submit
 ):
     from mailin.parsing import parse_mail
-    from mailin.services import thread_ticket
+    from mailin.threads import thread_ticket
 
     ticket = submit(customer)
     noise = " ".join(f"<ticket.CSD-{900000 + n}@{DOMAIN}>" for n in range(3000))

@@ -1,6 +1,6 @@
 """The outbox's recovery paths, in-process: the last try, the admin's retry, the sweep's batches
 and bookkeeping, the publish pause, and the settings checks. The same paths with real processes
-failing are in tests/test_faults.py."""
+failing are in tests/fault/test_faults.py."""
 
 import signal
 import time

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import require
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "es" / "LC_MESSAGES" / "django.po"
+PO = Path(__file__).resolve().parents[2] / "locale" / "es" / "LC_MESSAGES" / "django.po"
 
 
 def test_the_spanish_catalogue_is_complete_and_compiled(tmp_path):

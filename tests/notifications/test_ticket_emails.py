@@ -6,26 +6,15 @@ from django.urls import reverse
 from notifications.models import Notification
 from tests.conftest import body_text
 from tickets.emails import CATEGORY
-from tickets.models import RequestType, ServiceDesk, Ticket
+from tickets.models import ServiceDesk, Ticket
 from tickets.services import (
     participant_set_notify,
     ticket_comment,
     ticket_escalate_tier,
-    ticket_submit,
     ticket_transition,
 )
-from tickets.values import SubmittedValues
 
 pytestmark = pytest.mark.usefixtures("catalogue")
-
-
-def submit(customer, summary="Printer offline"):
-    return ticket_submit(
-        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-        requester=customer,
-        organization=customer.memberships.get().organization,
-        values=SubmittedValues(summary=summary, description="It says offline.", fields={}, files={}),
-    )
 
 
 def kinds_to(email):
@@ -33,9 +22,9 @@ def kinds_to(email):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_threads_every_request_email_and_replies_go_to_the_desk_mailbox(customer, tier1, smtp):
+def test_it_threads_every_request_email_and_replies_go_to_the_desk_mailbox(customer, tier1, smtp, submit):
     ServiceDesk.objects.filter(key="CSD").update(email_address="support@help.example.org")
-    ticket = submit(customer)
+    ticket = submit(customer, summary="Printer offline")
     ticket_comment(ticket=ticket, author=tier1, body="Is it plugged in?")
     messages = smtp.wait_for(2, timeout=10)
     assert [m["Subject"] for m in messages] == [
@@ -56,16 +45,16 @@ def test_it_threads_every_request_email_and_replies_go_to_the_desk_mailbox(custo
 
 
 @pytest.mark.django_db
-def test_without_a_desk_mailbox_there_is_no_reply_to(customer):
-    submit(customer)
+def test_without_a_desk_mailbox_there_is_no_reply_to(customer, submit):
+    submit(customer, summary="Printer offline")
     notification = Notification.objects.get()
     assert notification.reply_to == ""
     assert "your reply is added" not in notification.body_text
 
 
 @pytest.mark.django_db
-def test_asking_resolving_and_escalating_each_send_their_own_email(customer, tier1, tier2):
-    ticket = submit(customer)
+def test_asking_resolving_and_escalating_each_send_their_own_email(customer, tier1, tier2, submit):
+    ticket = submit(customer, summary="Printer offline")
     ticket = ticket_transition(ticket=ticket, action="ask_customer", actor=tier1, note="Which printer model?")
     waiting = Notification.objects.get(kind="waiting_for_customer")
     assert "Which printer model?" in waiting.body_text and "Which printer model?" in waiting.body_html
@@ -88,16 +77,16 @@ def test_asking_resolving_and_escalating_each_send_their_own_email(customer, tie
 
 
 @pytest.mark.django_db
-def test_internal_notes_never_email_customers(customer, colleague, tier1):
-    ticket = submit(customer)
+def test_internal_notes_never_email_customers(customer, colleague, tier1, submit):
+    ticket = submit(customer, summary="Printer offline")
     ticket.participants.create(user=colleague, added_by=customer)
     ticket_comment(ticket=ticket, author=tier1, body="internal", internal=True)
     assert not Notification.objects.exclude(kind="request_received").exists()
 
 
 @pytest.mark.django_db
-def test_profile_choices_and_the_request_switch_decide_who_gets_what(client, customer, colleague, tier1):
-    ticket = submit(customer)
+def test_profile_choices_and_the_request_switch_decide_who_gets_what(client, customer, colleague, tier1, submit):
+    ticket = submit(customer, summary="Printer offline")
     ticket.participants.create(user=colleague, added_by=customer)
     client.force_login(customer)
     response = client.post(
@@ -112,7 +101,7 @@ def test_profile_choices_and_the_request_switch_decide_who_gets_what(client, cus
     assert kinds_to(customer.email) == ["request_received", "status_changed"]
     assert kinds_to(colleague.email) == []
     # The confirmation of a new request is always sent: it carries the reference.
-    submit(customer, "Another")
+    submit(customer, summary="Another")
     assert kinds_to(customer.email)[-1] == "request_received"
 
 
@@ -139,10 +128,10 @@ def test_the_profile_offers_agent_emails_to_agents_only(client, customer, tier1)
 
 
 @pytest.mark.django_db
-def test_emails_are_in_the_recipients_language(customer, tier1):
+def test_emails_are_in_the_recipients_language(customer, tier1, submit):
     customer.language = "es"
     customer.save()
-    ticket = submit(customer)
+    ticket = submit(customer, summary="Printer offline")
     ticket_transition(ticket=ticket, action="ask_customer", actor=tier1, note="¿Qué impresora?")
     received = Notification.objects.get(kind="request_received")
     assert received.language == "es" and "Recibimos su solicitud" in received.subject
@@ -152,10 +141,10 @@ def test_emails_are_in_the_recipients_language(customer, tier1):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", sorted(CATEGORY))
-def test_every_request_email_has_a_text_and_an_html_body_with_the_link(kind, customer, tier1):
+def test_every_request_email_has_a_text_and_an_html_body_with_the_link(kind, customer, tier1, submit):
     from tickets.emails import ticket_email
 
-    ticket = submit(customer)
+    ticket = submit(customer, summary="Printer offline")
     Notification.objects.all().delete()
     sample = {"status": "Resolved", "note": "n", "author": "A", "body": "b", "actor": "A", "requester": "R",
               "reason": "r", "due": ticket.created_at, "work_item": "W", "reopen_days": 14}  # fmt: skip
@@ -173,11 +162,11 @@ def test_every_request_email_has_a_text_and_an_html_body_with_the_link(kind, cus
 
 
 @pytest.mark.django_db
-def test_agents_alerts_have_a_thread_of_their_own(customer, tier1, tier2):
+def test_agents_alerts_have_a_thread_of_their_own(customer, tier1, tier2, submit):
     from tickets.emails import ticket_thread_parse
 
     ServiceDesk.objects.filter(key="CSD").update(email_address="support@help.example.org")
-    ticket = submit(customer)
+    ticket = submit(customer, summary="Printer offline")
     ticket_escalate_tier(ticket=ticket, actor=tier1, to_tier=2, reason="Needs Tier II")
     alert = Notification.objects.get(kind="tier_escalation", to_email=tier2.email)
     customer_mail = Notification.objects.get(kind="request_escalated", to_email=customer.email)
@@ -190,12 +179,12 @@ def test_agents_alerts_have_a_thread_of_their_own(customer, tier1, tier2):
 
 
 @pytest.mark.django_db
-def test_a_customers_comment_reopens_a_resolved_request_within_the_window(settings, customer, tier1):
+def test_a_customers_comment_reopens_a_resolved_request_within_the_window(settings, customer, tier1, submit):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    ticket = submit(customer)
+    ticket = submit(customer, summary="Printer offline")
     ticket = ticket_transition(ticket=ticket, action="resolve", actor=tier1, note="Fixed.")
     ticket_comment(ticket=ticket, author=customer, body="It is broken again.")
     ticket.refresh_from_db()
@@ -213,7 +202,7 @@ def test_a_customers_comment_reopens_a_resolved_request_within_the_window(settin
 
 
 @pytest.mark.django_db
-def test_the_automatic_resolution_note_is_in_the_customers_language(customer, tier1, settings):
+def test_the_automatic_resolution_note_is_in_the_customers_language(customer, tier1, settings, submit):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -222,7 +211,7 @@ def test_the_automatic_resolution_note_is_in_the_customers_language(customer, ti
 
     customer.language = "es"
     customer.save()
-    ticket = submit(customer)
+    ticket = submit(customer, summary="Printer offline")
     ticket_transition(ticket=ticket, action="ask_customer", actor=tier1, note="¿Qué impresora?")
     Ticket.objects.filter(pk=ticket.pk).update(status_changed_at=timezone.now() - timedelta(days=30))
     assert lifecycle_clocks_run()["auto_resolved"] == 1

@@ -5,9 +5,7 @@ console errors, no serious accessibility violation and nothing wider than the sc
 import pytest
 
 from tests.conftest import check_accessibility, check_fits, new_page, screenshot, sign_in
-from tickets.models import RequestType, SavedQueue
-from tickets.services import ticket_submit
-from tickets.values import SubmittedValues
+from tickets.models import SavedQueue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,18 +16,9 @@ def site(live_server, settings, catalogue):
     return live_server.url
 
 
-def submit(customer, summary):
-    return ticket_submit(
-        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-        requester=customer,
-        organization=customer.memberships.get().organization,
-        values=SubmittedValues(summary=summary, description="d", fields={}, files={}),
-    )
-
-
 @pytest.mark.parametrize("width", [1280, 375])
-def test_an_agent_searches_and_exports_a_saved_queue(browser, site, customer, tier1, width):
-    printer = submit(customer, "Printer on fire")
+def test_an_agent_searches_and_exports_a_saved_queue(browser, site, customer, tier1, width, submit):
+    printer = submit(customer, summary="Printer on fire")
     SavedQueue.objects.create(name="Everything open", slug="open")
     page = new_page(browser, width=width, height=900)
     sign_in(page, site, tier1.email)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.test import Client
 
 from notifications.models import Notification
-from tests.test_transitions import ALLOWED, STATUSES, TARGET, _in_status
+from tests.tickets.test_transitions import ALLOWED, STATUSES, TARGET, _in_status
 from tickets.models import Activity, Ticket
 
 HUMAN_ROLES = ["customer", "voucher", "agent", "outsider"]

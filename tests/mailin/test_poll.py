@@ -479,13 +479,13 @@ def test_it_reads_our_own_addresses_once_per_poll(deliver, customer, monkeypatch
     from mailin import services
 
     calls = []
-    original = services._own_addresses
+    original = services.mail_own_addresses
 
     def counting():
         calls.append(1)
         return original()
 
-    monkeypatch.setattr(services, "_own_addresses", counting)
+    monkeypatch.setattr(services, "mail_own_addresses", counting)
     result = deliver(compose(subject="one"), compose(subject="two"), compose(subject="three"))
 
     assert result.processed == 3

@@ -8,21 +8,11 @@ from django.urls import reverse
 
 from accounts.models import User
 from tickets.models import Activity, RequestType, Ticket
-from tickets.services import StaleVersion, ticket_assign, ticket_submit
-from tickets.values import SubmittedValues
-
-
-def submit(customer):
-    return ticket_submit(
-        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-        requester=customer,
-        organization=customer.memberships.get().organization,
-        values=SubmittedValues(summary="Collide", description="", fields={}, files={}),
-    )
+from tickets.services import StaleVersion, ticket_assign
 
 
 @pytest.mark.django_db
-def test_the_second_agent_sees_who_else_is_viewing_or_replying(client, customer, tier1, tier2):
+def test_the_second_agent_sees_who_else_is_viewing_or_replying(client, customer, tier1, tier2, submit):
     ticket = submit(customer)
     url = reverse("agent:ticket_detail", args=[ticket.reference])
     client.force_login(tier1)
@@ -38,7 +28,7 @@ def test_the_second_agent_sees_who_else_is_viewing_or_replying(client, customer,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_agents_assigning_at_once_one_wins_and_the_other_is_told(catalogue, customer, tier1, tier2):
+def test_two_agents_assigning_at_once_one_wins_and_the_other_is_told(catalogue, customer, tier1, tier2, submit):
     ticket = submit(customer)
     barrier = threading.Barrier(2)
     outcomes = {}
@@ -104,7 +94,7 @@ def test_customers_cannot_file_for_others(client, catalogue, customer):
 
 
 @pytest.mark.django_db
-def test_a_canned_response_is_inserted_with_its_placeholders_as_plain_text(client, customer, tier1):
+def test_a_canned_response_is_inserted_with_its_placeholders_as_plain_text(client, customer, tier1, submit):
     from tickets.models import CannedResponse
 
     ticket = submit(customer)
@@ -128,15 +118,10 @@ def test_a_canned_response_is_inserted_with_its_placeholders_as_plain_text(clien
 
 
 @pytest.mark.django_db
-def test_a_duplicate_is_merged_into_the_original(client, customer, colleague, tier1):
+def test_a_duplicate_is_merged_into_the_original(client, customer, colleague, tier1, submit):
     original, duplicate = (
         submit(customer),
-        ticket_submit(
-            request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-            requester=colleague,
-            organization=colleague.memberships.get().organization,
-            values=SubmittedValues(summary="Same problem", description="", fields={}, files={}),
-        ),
+        submit(colleague, summary="Same problem"),
     )
     client.force_login(tier1)
     url = reverse("agent:ticket_merge", args=[duplicate.reference])
@@ -159,14 +144,9 @@ def test_a_duplicate_is_merged_into_the_original(client, customer, colleague, ti
 
 
 @pytest.mark.django_db
-def test_a_merge_shares_the_original_only_with_the_people_the_agent_ticks(client, customer, colleague, tier1):
+def test_a_merge_shares_the_original_only_with_the_people_the_agent_ticks(client, customer, colleague, tier1, submit):
     original = submit(customer)
-    duplicate = ticket_submit(
-        request_type=RequestType.objects.get(desk__key="CSD", key="general-request"),
-        requester=colleague,
-        organization=colleague.memberships.get().organization,
-        values=SubmittedValues(summary="Same problem", description="", fields={}, files={}),
-    )
+    duplicate = submit(colleague, summary="Same problem")
     client.force_login(tier1)
     url = reverse("agent:ticket_merge", args=[duplicate.reference])
     data = {"merge-reference": original.reference, "merge-version": 1, "merge-confirm": "1"}
@@ -180,7 +160,7 @@ def test_a_merge_shares_the_original_only_with_the_people_the_agent_ticks(client
 
 
 @pytest.mark.django_db
-def test_related_requests_are_linked_both_ways(client, customer, tier1):
+def test_related_requests_are_linked_both_ways(client, customer, tier1, submit):
     one, two = submit(customer), submit(customer)
     client.force_login(tier1)
     response = client.post(reverse("agent:ticket_link", args=[one.reference]), {"link-reference": two.reference})
@@ -192,7 +172,7 @@ def test_related_requests_are_linked_both_ways(client, customer, tier1):
 
 
 @pytest.mark.django_db
-def test_the_request_type_changes_within_the_desk_only(client, customer, tier1):
+def test_the_request_type_changes_within_the_desk_only(client, customer, tier1, submit):
     ticket = submit(customer)
     client.force_login(tier1)
     other_desk = RequestType.objects.get(desk__key="EDI", key="provider-request")

@@ -17,11 +17,9 @@ import pytest
 
 from tests.conftest import require
 from tests.stack import (
-    PostgresCluster,
     RedisServer,
     SmtpRecorder,
     Stack,
-    Template,
     audit,
     load_user,
     missing_binaries,
@@ -29,25 +27,11 @@ from tests.stack import (
 )
 
 pytestmark = pytest.mark.fault
+# Users in the template database (tests/fault/conftest.py: template).
+TEMPLATE_USERS = 20
 
 # Pages must answer normally while Redis is down: the brief is "within about 1-2 s".
 PAGE_LATENCY_LIMIT = 2.0
-
-
-@pytest.fixture(scope="module")
-def template():
-    missing = missing_binaries()
-    require(not missing, f"fault tests need {', '.join(missing)}")
-    cluster = PostgresCluster().init()
-    try:
-        cluster.start()
-        template = Template(cluster, users=20).build()
-        try:
-            yield template
-        finally:
-            template.close()
-    finally:
-        cluster.close()
 
 
 @pytest.fixture
