@@ -187,7 +187,7 @@ def agent_queue_page(
         rows += list(undated.order_by("id")[: size + 1 - len(rows)])
     items = rows[:size]
     for ticket in items:
-        seen_at = ticket.seen_at  # type: ignore[attr-defined]  # annotated by the query
+        seen_at = getattr(ticket, "seen_at", None)  # the annotation above
         ticket.unseen = seen_at is None or ticket.updated_at > seen_at  # type: ignore[attr-defined]
     next_cursor = _encode_cursor(getattr(items[-1], column), items[-1].pk) if len(rows) > size else ""
     return items, next_cursor

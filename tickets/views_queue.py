@@ -25,7 +25,7 @@ def queue_table_context(request: HttpRequest, *, queue, desk) -> dict:
     key, descending = queue_sort_parse(sort, queue=queue)
     current = ("-" if descending else "") + key
     base = {"desk": desk.slug} if desk else {}
-    chosen = queue_columns_for(user=cast(User, request.user))
+    chosen = queue_columns_for(user=cast(User, request.user))  # agent_required: signed in
     columns = []
     for column in chosen:
         label, sort_key = QUEUE_COLUMNS[column]
@@ -40,9 +40,9 @@ def queue_table_context(request: HttpRequest, *, queue, desk) -> dict:
     for sort_key in QUEUE_SORTS:
         if sort_key == "resolved" and key != "resolved":
             continue
-        label = QUEUE_COLUMNS.get(sort_key, (_("Resolved"), None))[0]
-        sort_options.append((sort_key, _("%(column)s, earliest first") % {"column": label}))
-        sort_options.append(("-" + sort_key, _("%(column)s, latest first") % {"column": label}))
+        name = str(QUEUE_COLUMNS[sort_key][0]) if sort_key in QUEUE_COLUMNS else _("Resolved")
+        sort_options.append((sort_key, _("%(column)s, earliest first") % {"column": name}))
+        sort_options.append(("-" + sort_key, _("%(column)s, latest first") % {"column": name}))
     chooser = [(k, QUEUE_COLUMNS[k][0], k in chosen) for k in chosen + [k for k in QUEUE_COLUMNS if k not in chosen]]
     return {
         "columns": columns,

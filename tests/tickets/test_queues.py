@@ -77,23 +77,12 @@ def test_it_does_not_email_agents_about_agents_own_words(submit, customer, tier1
 
 
 @pytest.mark.django_db
-def test_it_emails_the_assignee_when_the_customer_answers_by_mail(submit, customer, tier1):
-    from mailin.models import Mailbox
-    from mailin.services import inbound_process, inbound_receive
+def test_it_emails_the_assignee_when_the_customer_answers_by_mail(submit, receive, customer, tier1):
     from tests.imap_server import compose
-    from tickets.models import ServiceDesk
 
-    desk = ServiceDesk.objects.get(key="CSD")
-    mailbox = Mailbox.objects.create(
-        desk=desk, email_address="support@csd.example", host="127.0.0.1", port=1, security=Mailbox.Security.PLAIN,
-        username="desk", password="pw", default_request_type=RequestType.objects.get(desk=desk, key="general-request"),
-    )  # fmt: skip
     ticket = submit(customer)
     ticket_assign(ticket=ticket, actor=tier1, assignee=tier1)
-    message, _created = inbound_receive(
-        mailbox=mailbox, raw=compose(subject=f"Re: [{ticket.reference}] Need help", body="Answering by mail.")
-    )
-    inbound_process(message=message)
+    receive(compose(subject=f"Re: [{ticket.reference}] Need help", body="Answering by mail."))
     [mail] = alerts(tier1)
     assert "Answering by mail." in mail.body_text
     ticket.refresh_from_db()
@@ -378,3 +367,20 @@ def test_a_date_sorted_page_walks_an_index_instead_of_sorting(submit, customer, 
     }[sort.lstrip("-")]
     assert re.search(rf"Index Scan (Backward )?using {indexes} on tickets_ticket", plan), plan
     assert "Sort Key" not in plan, plan  # rows come in index order: nothing to sort
+
+
+@pytest.mark.django_db
+def test_the_api_sorts_a_queue_the_same_way_and_refuses_an_unknown_sort(client, submit, customer, tier1):
+    tickets = [submit(customer, summary=f"A{i}") for i in range(5)]
+    client.force_login(tier1)
+    seen, after = [], ""
+    while True:
+        params = {"sort": "-created", **({"after": after} if after else {})}
+        page = client.get("/api/v1/queues/unassigned/", params).json()
+        seen += [row["reference"] for row in page["results"]]
+        if not page["next"]:
+            break
+        after = page["next"]
+    assert seen == [t.reference for t in reversed(tickets)]
+    response = client.get("/api/v1/queues/unassigned/", {"sort": "password"})
+    assert response.status_code == 400 and "sort" in response.json()

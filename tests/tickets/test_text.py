@@ -52,6 +52,11 @@ def test_the_log_names_people_by_name_with_the_address_on_hover_for_agents(clien
     assert 'Assigned the request to <span class="person" title="t2@example.org">Theo Tier Two</span>.' in html
     assert '<span class="person" title="t1@example.org">Tina Tier One</span>' in html  # the actor
     assert "Assigned the request to t2@example.org" not in html
+    from tickets.services import ticket_set_priority
+
+    ticket_set_priority(ticket=ticket, actor=tier1, priority=3)
+    html = client.get(reverse("agent:ticket_detail", args=[ticket.reference])).content.decode()
+    assert "Changed the priority from Medium to High." in html
     queue = client.get(reverse("agent:queue", args=["my-teams"])).content.decode()
     assert '<span class="person" title="customer@example.org">Carla Customer</span>' in queue
 

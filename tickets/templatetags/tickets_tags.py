@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import conditional_escape, format_html
 
+from tickets.models import Priority
 from tickets.workflow import Status
 
 register = template.Library()
@@ -13,6 +14,15 @@ def status_label(value: str) -> str:
         return str(Status(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def priority_label(value) -> str:
+    """The translated name of a priority kept in the log as its number."""
+    try:
+        return str(Priority(int(value)).label)
+    except (TypeError, ValueError):
+        return str(value or "")
 
 
 @register.filter

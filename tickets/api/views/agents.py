@@ -13,6 +13,7 @@ from accounts.identity import InvalidEmail, email_canonical, user_by_email
 from accounts.services import user_get_or_create_contact
 from tickets.forms import OnBehalfForm, RequestForm, RequestTypeChangeForm
 from tickets.models import RequestType
+from tickets.queues import QUEUE_SORTS
 from tickets.selectors import (
     AGENT_QUEUES,
     agent_desks,
@@ -83,7 +84,11 @@ def _queue(request, key: str):
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("desk", str), OpenApiParameter("after", str)],
+    parameters=[
+        OpenApiParameter("desk", str),
+        OpenApiParameter("after", str),
+        OpenApiParameter("sort", str, description="created, updated, first_response, resolution; '-' for latest first"),
+    ],
     responses=inline_serializer(
         "QueuePage", {"results": s.AgentTicketOut(many=True), "next": serializers.CharField(allow_null=True)}
     ),
@@ -98,7 +103,10 @@ def queue_requests(request, key):
     after = request.query_params.get("after", "")
     if not queue_cursor_valid(after):
         raise ValidationError({"after": [_("Not a cursor from this queue; start again without it.")]})
-    tickets, cursor = agent_queue_page(queue=queue, user=request.user, desk=desk, after=after)
+    sort = request.query_params.get("sort", "")
+    if sort and sort.removeprefix("-") not in QUEUE_SORTS:
+        raise ValidationError({"sort": [_("Sort by one of: %(keys)s.") % {"keys": ", ".join(QUEUE_SORTS)}]})
+    tickets, cursor = agent_queue_page(queue=queue, user=request.user, desk=desk, after=after, sort=sort)
     return Response(_page(request, tickets, agent=True, next=cursor or None))
 
 
