@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.db_router.ForgetWritesMiddleware",
     "helpdesk.middleware.ContentSecurityPolicyMiddleware",
     "helpdesk.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -153,6 +154,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # pays off only for long analytical queries, which this application does not run).
     if not env.bool("DATABASE_JIT", default=False):
         DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# A streaming replica for reads that may be seconds stale (search, list counts, exports):
+# helpdesk/db_router.py. Writes, and every read after a write, stay on the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["helpdesk.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -----------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Membership, User
+from helpdesk.db_router import stale_reads
 
 from .models import Ticket
 from .visibility import user_is_agent
@@ -44,7 +45,13 @@ def _reachable_ids_sql(user: User) -> tuple[str, list]:
     return sql, [user.pk, user.pk, organizations]
 
 
-def ticket_fulltext_search(
+def ticket_fulltext_search(*, visible: QuerySet[Ticket], user: User, query: str, limit: int, desk_ids) -> list[Ticket]:
+    """ticket_fulltext_search_primary's answer, read from the replica when there is one."""
+    with stale_reads():
+        return ticket_fulltext_search_primary(visible=visible, user=user, query=query, limit=limit, desk_ids=desk_ids)
+
+
+def ticket_fulltext_search_primary(
     *, visible: QuerySet[Ticket], user: User, query: str, limit: int, desk_ids: list[int] | None
 ) -> list[Ticket]:
     """The best `limit` matches among the newest SEARCH_CANDIDATES of `visible` (the rule's
