@@ -199,6 +199,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="helpdesk")
+# With CELERY_SPLIT_QUEUES on, tasks go to a queue per kind of work, so each can have workers of
+# its own (bench/README.md, "Scaling out"): then every queue needs a worker (`-Q mail`, ...).
+# Off (the default), everything is on CELERY_TASK_DEFAULT_QUEUE.
+if env.bool("CELERY_SPLIT_QUEUES", default=False):
+    CELERY_TASK_ROUTES = {
+        "notifications.tasks.*": {"queue": "mail"},
+        "mailin.tasks.*": {"queue": "inbound"},
+        "webhooks.tasks.*": {"queue": "webhooks"},
+        "reports.tasks.*": {"queue": "reports"},
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker waits for its broker however long Redis is away (Celery's default gives up after 100
 # tries, about 45 minutes, and exits) and goes on with the outbox when it is back.
