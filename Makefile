@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint worker beat bench clean
+.PHONY: install run test lint worker beat bench explain seed clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,10 +58,17 @@ test: lint
 	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	@set -e; env_lines="$$(.ci/setup)"; eval "$$env_lines"; $(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks against PostgreSQL (a database of their own, BENCH_DATABASE_URL); see bench/.
+# Benchmarks against PostgreSQL (a database of their own, BENCH_DATABASE_URL, seeded once with
+# `seed_load`, a million requests by default): every page over HTTP against the ceiling, then
+# the mail delivery bench; see bench/README.md. `make bench BENCH_ARGS="--tickets 200000"`.
 bench: install
-	$(BIN)/python bench/queue_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/delivery_bench.py $(DELIVERY_BENCH_ARGS)
+
+# The plan of every query of the benchmarked pages; fails on a sequential scan of the tickets
+# or activities tables.
+explain: install
+	$(BIN)/python bench/explain.py $(EXPLAIN_ARGS)
 
 worker: install
 	$(BIN)/celery -A helpdesk worker -l info

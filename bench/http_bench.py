@@ -66,8 +66,10 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="A few thousand tickets, a second a page (the test).")
     args = p.parse_args(argv)
     if args.quick:
-        args.tickets, args.duration, args.warmup, args.rounds, args.deep = 3000, 1.0, 0.5, 1, 2
-        args.workers = min(args.workers, 2)
+        # Few connections: what wrk leaves queued when a round ends is answered before the next
+        # page starts, and at 16 connections that drain was most of the run's time.
+        args.tickets, args.duration, args.warmup, args.rounds, args.deep = 3000, 1.0, 0.0, 1, 2
+        args.workers, args.connections, args.threads = min(args.workers, 2), 4, 1
     return args
 
 
@@ -108,6 +110,7 @@ def server_env(args, var_dir: Path) -> dict:
         STATIC_ROOT=str(ROOT / "var" / "bench-static"),
         CELERY_TASK_DEFAULT_QUEUE=f"bench-{secrets.token_hex(4)}",
         LOG_LEVEL="WARNING",
+        SITE_URL="http://127.0.0.1",
     )
     return env
 
@@ -285,11 +288,11 @@ def fetch(url: str, cookie: str) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def deep_page(base: str, path: str, cookie: str, depth: int) -> str:
-    """The queue page `depth` pages in, by following its "next page" links."""
+def deep_page(get, path: str, depth: int) -> str:
+    """The queue page `depth` pages in, by following its "next page" links; get(path) -> (status, html)."""
     url = path
     for _ in range(depth):
-        status, html = fetch(base + url, cookie)
+        status, html = get(url)
         match = re.search(r'href="([^"]*[?&]after=[^"]+)"', html)
         if status != 200 or not match:
             break
@@ -298,40 +301,51 @@ def deep_page(base: str, path: str, cookie: str, depth: int) -> str:
     return url
 
 
-def pages(base: str, a: dict, deep: int) -> list[dict]:
-    customer, _csrf = a["people"]["customer"]
-    agent, _csrf = a["people"]["agent"]
-    submitter, submit_csrf = a["people"]["submitter"]
+def page_paths(a: dict, get, deep: int) -> list[tuple[str, str, str]]:
+    """(name, who, path) of every page read; who is "customer", "agent" or "submitter" and
+    get(who, path) -> (status, html) reads a page as them (over HTTP, or in-process for explain)."""
     ticket = a["ticket"]
     email = a["customer"].email
     form_path = f"/desks/{a['form_desk_slug']}/general-request/"
-    status, form_html = fetch(base + form_path, submitter)
+
+    def deep_of(path: str) -> str:
+        return deep_page(lambda url: get("agent", url), path, deep)
+
+    rows = [
+        ("portal home", "customer", "/"),
+        ("request form (GET)", "submitter", form_path),
+        ("Unassigned queue, first page", "agent", "/agent/queues/unassigned/"),
+        ("Unassigned queue, deep page", "agent", deep_of("/agent/queues/unassigned/")),
+        ("Tier I queue, first page", "agent", "/agent/queues/tier-1/"),
+        ("Tier I queue, deep page", "agent", deep_of("/agent/queues/tier-1/")),
+        ("Mine queue, first page", "agent", "/agent/queues/mine/"),
+        ("Mine queue, deep page", "agent", deep_of("/agent/queues/mine/")),
+        ("My requests (created)", "customer", "/requests/?scope=created"),
+        (f"My requests (organisation, {a['organization_requests']:,})", "customer", "/requests/?scope=organization"),
+        (f"request page, customer ({a['ticket_activities']} activities)", "customer", f"/requests/{ticket.reference}/"),
+        (f"request page, agent ({a['ticket_activities']} activities)", "agent", f"/agent/tickets/{ticket.reference}/"),
+        ("portal search: common word", "customer", "/search/?q=request"),
+        ("portal search: rare word", "customer", "/search/?q=quetzalcoatlus"),
+        ("portal search: a reference", "customer", f"/search/?q={ticket.reference}"),
+        ("agent search: common word", "agent", "/agent/search/?q=request"),
+        ("agent search: rare word", "agent", "/agent/search/?q=quetzalcoatlus"),
+        ("agent search: a reference", "agent", f"/agent/search/?q={ticket.reference}"),
+        ("agent search: an e-mail address", "agent", f"/agent/search/?q={urllib.request.quote(email)}"),
+    ]
+    if get("agent", "/agent/reports/")[0] == 200:
+        rows.append(("reports dashboard", "agent", "/agent/reports/"))
+    return rows
+
+
+def pages(base: str, a: dict, deep: int) -> list[dict]:
+    cookies = {who: a["people"][who][0] for who in ("customer", "agent", "submitter")}
+    submitter, submit_csrf = a["people"]["submitter"]
+    form_path = f"/desks/{a['form_desk_slug']}/general-request/"
+    _status, form_html = fetch(base + form_path, submitter)
     site = re.search(r'<select name="site"[^>]*>.*?<option value="(\d+)"', form_html, re.S)
     site_id = site.group(1) if site else ""
-    rows = [
-        ("portal home", customer, "/"),
-        ("request form (GET)", submitter, form_path),
-        ("Unassigned queue, first page", agent, "/agent/queues/unassigned/"),
-        ("Unassigned queue, deep page", agent, deep_page(base, "/agent/queues/unassigned/", agent, deep)),
-        ("Tier I queue, first page", agent, "/agent/queues/tier-1/"),
-        ("Tier I queue, deep page", agent, deep_page(base, "/agent/queues/tier-1/", agent, deep)),
-        ("Mine queue, first page", agent, "/agent/queues/mine/"),
-        ("Mine queue, deep page", agent, deep_page(base, "/agent/queues/mine/", agent, deep)),
-        ("My requests (created)", customer, "/requests/?scope=created"),
-        (f"My requests (organisation, {a['organization_requests']:,})", customer, "/requests/?scope=organization"),
-        (f"request page, customer ({a['ticket_activities']} activities)", customer, f"/requests/{ticket.reference}/"),
-        (f"request page, agent ({a['ticket_activities']} activities)", agent, f"/agent/tickets/{ticket.reference}/"),
-        ("portal search: common word", customer, "/search/?q=request"),
-        ("portal search: rare word", customer, "/search/?q=quetzalcoatlus"),
-        ("portal search: a reference", customer, f"/search/?q={ticket.reference}"),
-        ("agent search: common word", agent, "/agent/search/?q=request"),
-        ("agent search: rare word", agent, "/agent/search/?q=quetzalcoatlus"),
-        ("agent search: a reference", agent, f"/agent/search/?q={ticket.reference}"),
-        ("agent search: an e-mail address", agent, f"/agent/search/?q={urllib.request.quote(email)}"),
-    ]
-    if fetch(base + "/agent/reports/", agent)[0] == 200:
-        rows.append(("reports dashboard", agent, "/agent/reports/"))
-    result = [{"name": name, "cookie": cookie, "path": path, "mode": "get"} for name, cookie, path in rows]
+    rows = page_paths(a, lambda who, path: fetch(base + path, cookies[who]), deep)
+    result = [{"name": name, "cookie": cookies[who], "path": path, "mode": "get"} for name, who, path in rows]
     marker = secrets.token_hex(4)
     for mode, name in (("form", "submit a request"), ("upload", "submit a request with an attachment")):
         result.append(
@@ -457,8 +471,10 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     var_dir = Path(tempfile.mkdtemp(prefix="helpdesk-bench-"))
     env = server_env(args, var_dir)
+    started = time.monotonic()
     prepare(args, env)
     a = actors()
+    print(f"  prepared in {time.monotonic() - started:.0f} s")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     processes = start_servers(args, env, port, var_dir)
@@ -483,6 +499,7 @@ def main(argv=None) -> dict:
                     page, row, args.connections, email=a["submitter"].email, since=since
                 )
         last_ceiling = measure(args, base, ceiling_page)
+        print(f"  measured in {time.monotonic() - started:.0f} s")
     finally:
         sampler.stopping.set()
         stop_servers(processes)

@@ -14,6 +14,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.task_prerun.connect
+def forget_earlier_writes(**kwargs):
+    """Each task starts with no writes of its own: helpdesk/db_router.py keeps a task's reads on
+    the primary only after it wrote."""
+    from helpdesk.db_router import forget_writes
+
+    forget_writes()
+
+
 @signals.worker_init.connect
 def refuse_inconsistent_outbox_settings(**kwargs):
     """System checks do not run in a worker, where the outbox's timeout checks matter most.

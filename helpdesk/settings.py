@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.db_router.ForgetWritesMiddleware",
     "helpdesk.middleware.ContentSecurityPolicyMiddleware",
     "helpdesk.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -181,6 +182,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast instead of hanging a worker when the database is unreachable.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    # No JIT: compiling a plan took 2.5 s for a search query that runs in milliseconds (the JIT
+    # pays off only for long analytical queries, which this application does not run).
+    if not env.bool("DATABASE_JIT", default=False):
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# A streaming replica for reads that may be seconds stale (search, list counts, exports):
+# helpdesk/db_router.py. Writes, and every read after a write, stay on the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["helpdesk.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -----------------------------------------------------------------
@@ -217,6 +231,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="helpdesk")
+# With CELERY_SPLIT_QUEUES on, tasks go to a queue per kind of work, so each can have workers of
+# its own (bench/README.md, "Scaling out"): then every queue needs a worker (`-Q mail`, ...).
+# Off (the default), everything is on CELERY_TASK_DEFAULT_QUEUE.
+if env.bool("CELERY_SPLIT_QUEUES", default=False):
+    CELERY_TASK_ROUTES = {
+        "notifications.tasks.*": {"queue": "mail"},
+        "mailin.tasks.*": {"queue": "inbound"},
+        "webhooks.tasks.*": {"queue": "webhooks"},
+        "reports.tasks.*": {"queue": "reports"},
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker waits for its broker however long Redis is away (Celery's default gives up after 100
 # tries, about 45 minutes, and exits) and goes on with the outbox when it is back.

@@ -15,11 +15,16 @@ from django.core.cache import cache
 
 from accounts.models import User
 from accounts.resilience import cache_failed, cache_usable
+from helpdesk.db_router import stale_reads
 
 from .models import SavedQueue, ServiceDesk
 
 
-def _cached(key: str, compute: Callable[[], dict]) -> dict:
+def _cached(key: str, count: Callable[[], dict]) -> dict:
+    def compute() -> dict:
+        with stale_reads():  # counts may be seconds old anyway: the replica's will do
+            return count()
+
     if settings.LIST_COUNT_CACHE_SECONDS <= 0 or not cache_usable():
         return compute()
     try:

@@ -556,4 +556,6 @@ class RequestTypeChangeForm(forms.Form):
 
     def __init__(self, *args, desk_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["request_type"].queryset = RequestType.objects.filter(desk_id=desk_id, is_active=True)
+        self.fields["request_type"].queryset = RequestType.objects.filter(
+            desk_id=desk_id, is_active=True
+        ).select_related("desk")

@@ -387,6 +387,14 @@ class Ticket(models.Model):
                 condition=models.Q(escalation_requested=True),
             ),
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_clock_idx"),
+            # The capped counts beside the queue names (tickets/counts.py), read from this index
+            # alone: every named queue is a condition on these columns of an open request.
+            models.Index(
+                fields=["desk", "status", "tier", "assignee"],
+                name="ticket_open_count_idx",
+                condition=_OPEN,
+                include=["id", "escalation_requested", "sla_at_risk_at", "sla_breached_at"],
+            ),
             # Newest first across desks: the search's candidates for a common word (tickets/search.py).
             models.Index(F("created_at").desc(), F("id").desc(), name="ticket_created_idx"),
             models.Index(

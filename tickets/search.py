@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Membership, User
+from helpdesk.db_router import stale_reads
 
 from .models import Ticket
 from .visibility import user_is_agent
@@ -44,19 +45,36 @@ def _reachable_ids_sql(user: User) -> tuple[str, list]:
     return sql, [user.pk, user.pk, organizations]
 
 
-def ticket_fulltext_search(*, visible: QuerySet[Ticket], user: User, query: str, limit: int, agent: bool) -> list:
-    """The best `limit` matches among the newest SEARCH_CANDIDATES of `visible` (already the
-    rule's queryset, and for agents already limited to their desks)."""
+def ticket_fulltext_search(*, visible: QuerySet[Ticket], user: User, query: str, limit: int, desk_ids) -> list[Ticket]:
+    """ticket_fulltext_search_primary's answer, read from the replica when there is one."""
+    with stale_reads():
+        return ticket_fulltext_search_primary(visible=visible, user=user, query=query, limit=limit, desk_ids=desk_ids)
+
+
+def ticket_fulltext_search_primary(
+    *, visible: QuerySet[Ticket], user: User, query: str, limit: int, desk_ids: list[int] | None
+) -> list[Ticket]:
+    """The best `limit` matches among the newest SEARCH_CANDIDATES of `visible` (the rule's
+    queryset); with desk_ids (an agent's desks), by the agent's document over those desks."""
+    agent = desk_ids is not None
     column = "tickets_ticket.search_agent" if agent else "tickets_ticket.search_public"
     matching = visible.extra(where=[f"{column} @@ {_QUERY}"], params=[query, query])
-    if not agent and not user_is_agent(user=user):
+    if agent:
+        # "+ 0": a filter, never an index. Otherwise PostgreSQL ANDs the GIN bitmap of a rare word
+        # with a bitmap of every row of the desks (226 ms at a million rows, for ten matches).
+        matching = matching.extra(where=["(tickets_ticket.desk_id + 0) = ANY(%s)"], params=[desk_ids])
+    elif not user_is_agent(user=user):
         where, params = _reachable_ids_sql(user)
         matching = matching.extra(where=[where], params=params)
-    candidates = matching.order_by("-created_at", "-id").values("pk")[:SEARCH_CANDIDATES]
     rank = RawSQL(f"ts_rank({column}, {_QUERY})", [query, query])
-    return list(
-        Ticket.objects.filter(pk__in=candidates)
-        .annotate(rank=rank)
-        .select_related("desk", "request_type", "requester", "organization", "team", "assignee")
-        .order_by("-rank", "-created_at", "-id")[:limit]
+    # Two queries: the newest candidates with their rank (ids and numbers only), then the best
+    # `limit` rows whole. Python's sort is stable, so equal ranks stay newest first.
+    candidates = list(
+        matching.annotate(rank=rank).order_by("-created_at", "-id").values_list("pk", "rank")[:SEARCH_CANDIDATES]
     )
+    best = [pk for pk, _rank in sorted(candidates, key=lambda row: -row[1])[:limit]]
+    rows = Ticket.objects.filter(pk__in=best).select_related(
+        "desk", "request_type", "requester", "organization", "team", "assignee"
+    )
+    by_pk = {ticket.pk: ticket for ticket in rows}
+    return [by_pk[pk] for pk in best if pk in by_pk]

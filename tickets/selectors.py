@@ -116,17 +116,20 @@ def ticket_search(
     visible = ticket_visible_queryset(user=user).select_related(
         "desk", "request_type", "requester", "organization", "team", "assignee"
     )
-    if desks is not None:  # a list of ids, so the planner sees the desks
-        visible = visible.filter(desk_id__in=list(desks.values_list("pk", flat=True)))
+    desk_ids = None if desks is None else list(desks.values_list("pk", flat=True))
     match = REFERENCE_PATTERN.match(query)
     if match:
+        if desk_ids is not None:
+            visible = visible.filter(desk_id__in=desk_ids)
         return list(visible.filter(reference=f"{match.group(1).upper()}-{int(match.group(2))}")[:1])
     if connection.vendor != "postgresql":
+        if desk_ids is not None:
+            visible = visible.filter(desk_id__in=desk_ids)
         return list(visible.filter(Q(summary__icontains=query) | Q(description__icontains=query))[:limit])
     from .search import ticket_fulltext_search
 
     # The agent's document (with internal notes) only over the desks they work.
-    return ticket_fulltext_search(visible=visible, user=user, query=query, limit=limit, agent=desks is not None)
+    return ticket_fulltext_search(visible=visible, user=user, query=query, limit=limit, desk_ids=desk_ids)
 
 
 def agent_ticket_search(*, user: User, query: str, limit: int = 50) -> list[Ticket]:

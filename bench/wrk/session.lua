@@ -47,13 +47,13 @@ function request()
     local body = "csrfmiddlewaretoken=" .. csrf .. "&summary=" .. urlencode(summary) ..
       "&description=" .. urlencode(description)
     if site ~= "" then body = body .. "&site=" .. site end
-    return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+    return wrk.format("POST", nil, {["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
   end
   local body = part("csrfmiddlewaretoken", csrf) .. part("summary", summary) .. part("description", description)
   if site ~= "" then body = body .. part("site", site) end
   body = body .. "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"" ..
     tag .. ".txt\"\r\nContent-Type: text/plain\r\n\r\n" .. file_bytes .. "\r\n--" .. boundary .. "--\r\n"
-  return wrk.format("POST", nil, {["Content-Type"] = "multipart/form-data; boundary=" .. boundary}, body)
+  return wrk.format("POST", nil, {["Cookie"] = cookie, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary}, body)
 end
 
 function response(status, headers, body)

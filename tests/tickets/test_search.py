@@ -28,9 +28,8 @@ def test_it_finds_by_stems_in_english_and_spanish(customer, submit):
 def test_it_lets_customers_find_public_comments_and_agents_notes_too(customer, tier1, submit):
     ticket = submit(customer, summary="Portal question")
     ticket_comment(ticket=ticket, author=tier1, body="Please send the spreadsheet")
-    ticket_comment(
-        ticket=Ticket.objects.get(pk=ticket.pk), author=tier1, body="Suspect mainframe outage", internal=True
-    )
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    ticket_comment(ticket=ticket, author=tier1, body="Suspect mainframe outage", internal=True)
     assert _refs(ticket_search(user=customer, query="spreadsheet")) == {ticket.reference}
     assert ticket_search(user=customer, query="mainframe") == []
     assert _refs(agent_ticket_search(user=tier1, query="mainframe")) == {ticket.reference}

@@ -48,19 +48,24 @@ $$;
 -- existing rows, and seed_load, which writes with the triggers off).
 CREATE OR REPLACE FUNCTION tickets_search_rebuild(first_id bigint) RETURNS void
 LANGUAGE sql AS $$
-    UPDATE tickets_ticket t SET
-        search_public = tickets_search_vector(t.summary, 'A') || tickets_search_vector(t.description, 'B')
-                        || tickets_search_vector(c.public_text, 'C'),
-        search_agent = tickets_search_vector(t.summary, 'A') || tickets_search_vector(t.description, 'B')
-                       || tickets_search_vector(c.agent_text, 'C')
-    FROM tickets_ticket t2 LEFT JOIN (
-        SELECT ticket_id,
-               string_agg(body, ' ' ORDER BY id) FILTER (WHERE kind = 'comment' AND visibility = 'public')
-                   AS public_text,
-               string_agg(body, ' ' ORDER BY id) AS agent_text
-        FROM tickets_activity WHERE kind IN ('comment', 'note') AND ticket_id >= first_id GROUP BY ticket_id
-    ) c ON c.ticket_id = t2.id
-    WHERE t2.id = t.id AND t2.id >= first_id;
+    UPDATE tickets_ticket t SET search_public = x.document || x.public_words,
+                                search_agent = x.document || x.public_words || x.internal_words
+    FROM (
+        SELECT t2.id,
+               tickets_search_vector(t2.summary, 'A') || tickets_search_vector(t2.description, 'B') AS document,
+               tickets_search_vector(c.public_text, 'C') AS public_words,
+               tickets_search_vector(c.internal_text, 'C') AS internal_words
+        FROM tickets_ticket t2 LEFT JOIN (
+            SELECT ticket_id,
+                   string_agg(body, ' ' ORDER BY id) FILTER (WHERE kind = 'comment' AND visibility = 'public')
+                       AS public_text,
+                   string_agg(body, ' ' ORDER BY id) FILTER (WHERE NOT (kind = 'comment' AND visibility = 'public'))
+                       AS internal_text
+            FROM tickets_activity WHERE kind IN ('comment', 'note') AND ticket_id >= first_id GROUP BY ticket_id
+        ) c ON c.ticket_id = t2.id
+        WHERE t2.id >= first_id
+    ) x
+    WHERE x.id = t.id;
 $$;
 
 CREATE OR REPLACE FUNCTION tickets_activity_search_append() RETURNS trigger
