@@ -92,6 +92,10 @@ class ReportRefresh(models.Model):
     watermark = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     tickets = models.PositiveIntegerField(default=0, help_text=_("Requests refreshed by the last run."))
+    # A first (or full) build walks every request by id over several runs, each within its time
+    # budget: where it got to, and when it began (the watermark once it is done).
+    build_cursor = models.BigIntegerField(default=0)
+    build_started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.name} at {self.finished_at}"
