@@ -145,7 +145,7 @@ def backlog_snapshot(*, day=None) -> int:
     day = day or timezone.localdate()
     groups = (
         TicketFact.objects.filter(status__in=list(OPEN_STATUSES))
-        .values("desk_id", "request_type_id", "organization_id", "channel", "status", "tier")
+        .values("desk_id", "request_type_id", "organization_id", "channel", "status", "tier", "team_id", "assignee_id")
         .annotate(n=Count("pk"))
         .order_by()
     )

@@ -66,7 +66,8 @@ class TicketFact(models.Model):
 
 class BacklogSnapshot(models.Model):
     """The open requests at the end of one day, counted per desk, type, organisation, channel,
-    status and tier (the backlog "over time" is the series of these)."""
+    status, tier, team and assignee (the backlog "over time" is the series of these; the latest
+    one is the agents' workload now)."""
 
     day = models.DateField()
     desk = _ref("tickets.ServiceDesk")
@@ -75,6 +76,8 @@ class BacklogSnapshot(models.Model):
     channel = models.CharField(max_length=16)
     status = models.CharField(max_length=32)
     tier = models.PositiveSmallIntegerField()
+    team = _ref("tickets.Team", null=True, blank=True)
+    assignee = _ref(settings.AUTH_USER_MODEL, null=True, blank=True)
     count = models.PositiveIntegerField()
 
     class Meta:
