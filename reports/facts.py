@@ -201,3 +201,12 @@ def reports_refresh(*, full: bool = False, budget_seconds: float | None = None) 
 
 def reports_freshness() -> datetime | None:
     return ReportRefresh.objects.filter(name=REFRESH_NAME).values_list("finished_at", flat=True).first()
+
+
+def reports_refresh_if_stale() -> None:
+    """Where no beat runs (REPORTS_REFRESH_ON_VIEW), a report page brings the tables up to date."""
+    if not settings.REPORTS_REFRESH_ON_VIEW:
+        return
+    fresh = reports_freshness()
+    if fresh is None or timezone.now() - fresh > timedelta(seconds=settings.REPORTS_REFRESH_SECONDS):
+        reports_refresh(budget_seconds=settings.REPORTS_REFRESH_BUDGET_SECONDS)
