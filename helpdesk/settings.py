@@ -491,6 +491,11 @@ BENCH_CEILING = env.bool("BENCH_CEILING", default=False)
 # a refresh re-reads the changes of this many seconds before the last one (late commits).
 REPORTS_REFRESH_SECONDS = env.float("REPORTS_REFRESH_SECONDS", default=300.0)
 REPORTS_REFRESH_OVERLAP_SECONDS = env.int("REPORTS_REFRESH_OVERLAP_SECONDS", default=600)
+# With no broker there is no beat (the embedded default): the report pages refresh the tables
+# themselves when they are older than REPORTS_REFRESH_SECONDS.
+REPORTS_REFRESH_ON_VIEW = env.bool("REPORTS_REFRESH_ON_VIEW", default=not REDIS_URL)
+# The beat task stops building after this long (under CELERY_TASK_SOFT_TIME_LIMIT); the next run goes on.
+REPORTS_REFRESH_BUDGET_SECONDS = env.float("REPORTS_REFRESH_BUDGET_SECONDS", default=40.0)
 # Satisfaction survey links in the resolution e-mail stay valid this many days.
 CSAT_LINK_MAX_AGE_DAYS = env.int("CSAT_LINK_MAX_AGE_DAYS", default=14)
 

@@ -4,6 +4,7 @@
 Business minutes are worked out here, once per changed request, on its desk's calendar
 (tickets/sla.py): the reports then aggregate stored numbers in SQL."""
 
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
@@ -127,10 +128,7 @@ def facts_refresh_tickets(*, ids: Iterable[int], now: datetime | None = None) ->
     return written
 
 
-def _changed_since(since: datetime | None) -> Iterator[int]:
-    if since is None:
-        yield from Ticket.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=BATCH)
-        return
+def _changed_since(since: datetime) -> Iterator[int]:
     yield from Ticket.objects.filter(created_at__gte=since).values_list("pk", flat=True)
     yield from Activity.objects.filter(created_at__gte=since).values_list("ticket_id", flat=True).distinct()
     # Open requests whose due time passed since: their SLA outcome is decided now.
@@ -147,7 +145,7 @@ def backlog_snapshot(*, day=None) -> int:
     day = day or timezone.localdate()
     groups = (
         TicketFact.objects.filter(status__in=list(OPEN_STATUSES))
-        .values("desk_id", "request_type_id", "organization_id", "channel", "status", "tier")
+        .values("desk_id", "request_type_id", "organization_id", "channel", "status", "tier", "team_id", "assignee_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -158,20 +156,57 @@ def backlog_snapshot(*, day=None) -> int:
     return len(rows)
 
 
-def reports_refresh(*, full: bool = False) -> ReportRefresh:
-    """The beat job: refresh the facts of every request changed since the last run (all of them
-    the first time, or with `full`), then today's backlog. Safe to run twice."""
+def _build(state: ReportRefresh, *, deadline: float | None, now: datetime) -> bool:
+    """Walk every request by id from the saved cursor, batch by batch, until done (True) or out
+    of time (False; the next run goes on from there)."""
+    while True:
+        ids = list(Ticket.objects.filter(pk__gt=state.build_cursor).order_by("pk").values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return True
+        state.tickets += facts_refresh_tickets(ids=ids, now=now)
+        state.build_cursor = ids[-1]
+        ReportRefresh.objects.filter(pk=state.pk).update(build_cursor=state.build_cursor, tickets=state.tickets)
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+
+
+def reports_refresh(*, full: bool = False, budget_seconds: float | None = None) -> ReportRefresh:
+    """The beat job: refresh the facts of every request changed since the last run, then today's
+    backlog. The first run (or `full`) builds every request's row instead, over as many runs as
+    its `budget_seconds` need. Safe to run twice."""
     started = timezone.now()
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     state, _created = ReportRefresh.objects.get_or_create(name=REFRESH_NAME)
-    since = None
-    if state.watermark is not None and not full:
+    if full:
+        state.watermark, state.build_cursor, state.build_started_at = None, 0, None
+    if state.watermark is None:
+        if state.build_started_at is None:
+            state.build_started_at, state.tickets = started, 0
+            ReportRefresh.objects.filter(pk=state.pk).update(build_started_at=started, build_cursor=state.build_cursor,
+                                                             watermark=None, tickets=0)  # fmt: skip
+        if not _build(state, deadline=deadline, now=started):
+            return state
+        # Done: changes made while it ran are read by the next run, from when the build began.
+        watermark, count = state.build_started_at, state.tickets
+    else:
         since = state.watermark - timedelta(seconds=settings.REPORTS_REFRESH_OVERLAP_SECONDS)
-    count = facts_refresh_tickets(ids=_changed_since(since), now=started)
+        watermark, count = started, facts_refresh_tickets(ids=_changed_since(since), now=started)
     backlog_snapshot()
-    ReportRefresh.objects.filter(pk=state.pk).update(watermark=started, finished_at=timezone.now(), tickets=count)
+    ReportRefresh.objects.filter(pk=state.pk).update(
+        watermark=watermark, finished_at=timezone.now(), tickets=count, build_cursor=0, build_started_at=None
+    )
     state.refresh_from_db()
     return state
 
 
 def reports_freshness() -> datetime | None:
     return ReportRefresh.objects.filter(name=REFRESH_NAME).values_list("finished_at", flat=True).first()
+
+
+def reports_refresh_if_stale() -> None:
+    """Where no beat runs (REPORTS_REFRESH_ON_VIEW), a report page brings the tables up to date."""
+    if not settings.REPORTS_REFRESH_ON_VIEW:
+        return
+    fresh = reports_freshness()
+    if fresh is None or timezone.now() - fresh > timedelta(seconds=settings.REPORTS_REFRESH_SECONDS):
+        reports_refresh(budget_seconds=settings.REPORTS_REFRESH_BUDGET_SECONDS)

@@ -66,7 +66,8 @@ class TicketFact(models.Model):
 
 class BacklogSnapshot(models.Model):
     """The open requests at the end of one day, counted per desk, type, organisation, channel,
-    status and tier (the backlog "over time" is the series of these)."""
+    status, tier, team and assignee (the backlog "over time" is the series of these; the latest
+    one is the agents' workload now)."""
 
     day = models.DateField()
     desk = _ref("tickets.ServiceDesk")
@@ -75,6 +76,8 @@ class BacklogSnapshot(models.Model):
     channel = models.CharField(max_length=16)
     status = models.CharField(max_length=32)
     tier = models.PositiveSmallIntegerField()
+    team = _ref("tickets.Team", null=True, blank=True)
+    assignee = _ref(settings.AUTH_USER_MODEL, null=True, blank=True)
     count = models.PositiveIntegerField()
 
     class Meta:
@@ -92,6 +95,10 @@ class ReportRefresh(models.Model):
     watermark = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     tickets = models.PositiveIntegerField(default=0, help_text=_("Requests refreshed by the last run."))
+    # A first (or full) build walks every request by id over several runs, each within its time
+    # budget: where it got to, and when it began (the watermark once it is done).
+    build_cursor = models.BigIntegerField(default=0)
+    build_started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.name} at {self.finished_at}"

@@ -5,7 +5,7 @@ the number of requests. Every function returns the Table the page, the chart and
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, DateField, Max, Q, Sum
+from django.db.models import Count, DateField, Max, Q, Subquery, Sum
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext as _
 
@@ -247,14 +247,16 @@ def _person(row: dict, prefix: str) -> str:
 
 
 def report_workload(scope: Scope) -> tuple[Table, Table, Table]:
-    """Open requests per agent and per team now, and requests resolved per week by the agents."""
-    open_now = _facts(scope).filter(status__in=list(OPEN_STATUSES))
+    """Open requests per agent and per team now (the latest backlog snapshot: a few hundred rows,
+    not the open requests), and requests resolved per week by the agents."""
+    latest = BacklogSnapshot.objects.order_by("-day").values("day")[:1]
+    open_now = BacklogSnapshot.objects.filter(scope.q(), day=Subquery(latest))
     agents = list(
         open_now.values("assignee_id", "assignee__full_name", "assignee__email")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("count"))
         .order_by("-n", "assignee__full_name")[:AGENTS_TOP]
     )
-    teams = list(open_now.values("team_id", "team__name").annotate(n=Count("pk")).order_by("-n", "team__name"))
+    teams = list(open_now.values("team_id", "team__name").annotate(n=Sum("count")).order_by("-n", "team__name"))
     resolved = (
         _facts(scope)
         .filter(resolved_at__gte=scope.start_at, resolved_at__lt=scope.end_at)

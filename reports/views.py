@@ -15,7 +15,7 @@ from tickets.views import agent_required
 
 from . import charts
 from .charts import Series
-from .facts import reports_freshness
+from .facts import reports_freshness, reports_refresh_if_stale
 from .filters import ReportFilterForm, Scope
 from .selectors import report_backlog, report_channels, report_organizations, report_sla, report_volume, report_workload
 from .selectors_feedback import report_csat, report_deflection
@@ -93,6 +93,7 @@ def dashboard(request):
     form = _form(request)
     if not form.is_valid():
         return render(request, "agent/reports/dashboard.html", {"form": form, "sections": []}, status=400)
+    reports_refresh_if_stale()
     scope = form.scope()
     sections = []
     for key, heading, function in SECTIONS:

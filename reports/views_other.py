@@ -20,7 +20,7 @@ from tickets.views import agent_required
 
 from . import charts
 from .charts import Series
-from .facts import reports_freshness
+from .facts import reports_freshness, reports_refresh_if_stale
 from .filters import ReportFilterForm
 from .other import (
     may_shape_catalogue,
@@ -78,6 +78,7 @@ def other_trend(request):
     form = _filters(request)
     if not form.is_valid():
         return render(request, "agent/reports/other.html", {"form": form, "tables": []}, status=400)
+    reports_refresh_if_stale()
     scope, trend, phrases = _tables(form)
     context = {"form": form, "tables": [trend, phrases], "filter_query": _filter_query(form), "scope": scope,
                "freshness": reports_freshness()}  # fmt: skip

@@ -87,3 +87,50 @@ def test_the_other_trend_leads_from_a_phrase_to_a_drafted_type(page, live_server
     draft = RequestType.objects.get(name="Direct deposit")
     assert not draft.is_active and page.get_by_text("created, inactive").count() == 1
     screenshot(page, f"reports-other-draft-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_customer_rates_a_resolved_request_from_the_email_link(
+    page, live_server, settings, submit, customer, tier1, width
+):
+    import re
+
+    from notifications.models import Notification
+    from reports.models import SatisfactionSurvey
+    from tickets.services import ticket_transition
+
+    site = settings.SITE_URL = live_server.url
+    ticket = ticket_transition(ticket=submit(customer, summary="Roster will not print"), action="resolve", actor=tier1)
+    mail = Notification.objects.get(kind="request_resolved")
+    link = re.search(r"^4: (\S+)$", mail.body_text, re.MULTILINE).group(1)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(link)  # not signed in
+    page.get_by_role("heading", name="Rate our help").wait_for()
+    assert page.get_by_label("4 – Satisfied").is_checked()
+    check_accessibility(page, f"csat link {width}")
+    check_fits(page, f"csat link {width}")
+    screenshot(page, f"reports-csat-link-{width}")
+    page.get_by_label("Anything you would like to tell us? (optional)").fill("Fixed the same day.")
+    page.get_by_role("button", name="Send my rating").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+    assert SatisfactionSurvey.objects.get(ticket=ticket).score == 4
+    page.goto(link)
+    page.get_by_text("This request has already been rated. Thank you!").wait_for()
+    check_accessibility(page, f"csat refused {width}")
+    screenshot(page, f"reports-csat-refused-{width}")
+
+    # Resolved again after a reopen: the request page asks anew.
+    ticket = ticket_transition(ticket=ticket, action="reopen", actor=customer)
+    ticket_transition(ticket=ticket, action="resolve", actor=tier1)
+    sign_in(page, site, customer.email)
+    page.goto(f"{site}/requests/{ticket.reference}/")
+    page.get_by_role("heading", name="How did we do?").wait_for()
+    check_accessibility(page, f"csat request page {width}")
+    check_fits(page, f"csat request page {width}")
+    screenshot(page, f"reports-csat-request-page-{width}")
+    page.get_by_label("2 – Dissatisfied").check()
+    page.get_by_role("button", name="Send my rating").click()
+    page.get_by_text("You rated this resolution 2 out of 5").wait_for()
+    assert list(
+        SatisfactionSurvey.objects.filter(ticket=ticket).order_by("asked_at").values_list("score", flat=True)
+    ) == [4, 2]

@@ -146,3 +146,11 @@ def test_a_missing_or_oversized_phrase_is_a_404(client, catalogue, superuser, da
     client.force_login(superuser)
     assert client.get(reverse("reports:other_phrase"), data).status_code == 404
     assert client.post(reverse("reports:other_draft"), data).status_code == 404
+
+
+def test_without_ts_stat_the_word_count_finds_the_same_top_phrase(others, superuser):
+    """The SQLite fallback: the same counts in Python over the same requests."""
+    from reports.other import _phrases_fallback, other_tickets
+
+    found = _phrases_fallback(other_tickets(scope_for(superuser)))
+    assert found[0][:2] == ("direct deposit", 30)

@@ -119,3 +119,15 @@ def test_a_filter_outside_the_agents_desks_is_refused(refreshed, catalogue):
     Team.objects.get(desk__key="CCP", tier=1).members.add(ccp_agent)
     form = ReportFilterForm({**WEEK_QUERY, "desk": "customer-service"}, user=ccp_agent)
     assert not form.is_valid() and "desk" in form.errors
+
+
+def test_without_percentile_cont_the_same_figures_come_from_python(refreshed, superuser, monkeypatch):
+    """The SQLite fallback (percentile_cont's definition over the group's values) agrees with PostgreSQL."""
+    from reports import selectors
+
+    scope = scope_for(superuser)
+    in_sql = _sla_groups(scope, ["request_type_id"])
+    monkeypatch.setattr(selectors, "has_percentiles", lambda: False)
+    in_python = _sla_groups(scope, ["request_type_id"])
+    assert len(in_python) == len(in_sql) == 1
+    assert in_python[0] == pytest.approx(in_sql[0])

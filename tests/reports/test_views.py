@@ -119,3 +119,11 @@ def test_customers_and_strangers_get_a_404(client, catalogue, customer):
 def test_an_unknown_table_is_a_404(client, catalogue, superuser):
     client.force_login(superuser)
     assert client.get(reverse("reports:csv", args=["nothing"])).status_code == 404
+
+
+def test_without_a_beat_the_page_brings_stale_figures_up_to_date(client, week, superuser, settings):
+    settings.REPORTS_REFRESH_ON_VIEW = True
+    client.force_login(superuser)
+    response = client.get(reverse("reports:dashboard"), WEEK_QUERY)
+    assert tables_of(response)["volume"][1] == ["2026-11-02", "2", "1"]
+    assert "Figures as of" in response.content.decode()
