@@ -26,6 +26,7 @@ from .forms import (
     parse_reference,
     safe_next_url,
 )
+from .merging import merge_people_without_access, ticket_link_related, ticket_merge
 from .models import Ticket, WorkItem
 from .participants import participant_removable_by, participant_remove
 from .presence import presence_touch
@@ -48,15 +49,12 @@ from .selectors import (
 )
 from .services import (
     TicketError,
-    merge_people_without_access,
     sensitive_values_reveal,
     ticket_assign,
     ticket_change_type,
     ticket_comment,
     ticket_escalate_tier,
-    ticket_link_related,
     ticket_mark_seen,
-    ticket_merge,
     ticket_set_priority,
     ticket_transition,
 )

@@ -97,7 +97,7 @@ TRANSITIONS: dict[str, Transition] = {
         # The customer's reopen is further limited to the reopen window (settings.REOPEN_WINDOW_DAYS).
         Transition("reopen", _("Reopen"), (S.RESOLVED,), S.WAITING_FOR_SUPPORT, frozenset({R.CUSTOMER, R.AGENT})),
         Transition("close", _("Close"), (S.RESOLVED,), S.CLOSED, frozenset({R.AGENT, R.SYSTEM})),
-        # A duplicate is closed into the request it repeats (tickets.services.ticket_merge).
+        # A duplicate is closed into the request it repeats (tickets.merging.ticket_merge).
         Transition(
             "merge",
             _("Merge into another request"),

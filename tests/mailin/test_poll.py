@@ -308,7 +308,7 @@ def test_it_threads_a_reply_by_the_ticket_id_in_references(deliver, customer):
 def test_it_follows_a_merged_request_to_the_one_it_was_merged_into(deliver, customer, tier1):
     duplicate = _submit_by_mail(deliver, subject="Printer again")
     survivor = _submit_by_mail(deliver, subject="Printer is jammed")
-    from tickets.services import ticket_merge
+    from tickets.merging import ticket_merge
 
     ticket_merge(ticket=duplicate, into=survivor, actor=tier1)
 

@@ -25,9 +25,9 @@ from mailin.models import Mailbox
 from notifications.models import Notification
 from tickets.attachments import attachment_stage
 from tickets.fields import request_field_set_sensitive
+from tickets.merging import ticket_link_related
 from tickets.models import Participant, RequestField, RequestType, SensitiveValue
 from tickets.participants import ticket_share
-from tickets.services import ticket_link_related
 from tickets.visibility import ticket_visible_to
 
 JOIN = reverse("portal:request_create", args=["child-care-provider", "new-employee-access"])

@@ -11,9 +11,10 @@ from django.urls import reverse
 from accounts.models import Membership, User
 from notifications.models import Notification
 from tickets.emails import ticket_email
+from tickets.merging import ticket_merge
 from tickets.models import Activity, Participant, Team, WorkItem
 from tickets.participants import participant_remove, participant_set_notify, ticket_share
-from tickets.services import TicketError, TransitionNotAllowed, ticket_comment, ticket_merge
+from tickets.services import TicketError, TransitionNotAllowed, ticket_comment
 from tickets.visibility import activities_visible, ticket_roles
 from tickets.work_items import work_item_link, work_item_set_status
 from tickets.workflow import Role

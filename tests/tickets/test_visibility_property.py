@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 
 from accounts.models import Membership, User
 from notifications.models import Notification
+from tickets.merging import ticket_merge
 from tickets.models import RequestType, Team, Ticket
 from tickets.services import (
     TicketError,
     ticket_comment,
     ticket_escalate_tier,
-    ticket_merge,
     ticket_share,
     ticket_submit,
 )

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.identity import InvalidEmail, email_canonical, user_by_email
 from accounts.services import user_get_or_create_contact
 from tickets.forms import OnBehalfForm, RequestForm, RequestTypeChangeForm
+from tickets.merging import ticket_link_related, ticket_merge
 from tickets.models import RequestType
 from tickets.queues import QUEUE_SORTS
 from tickets.selectors import (
@@ -33,8 +34,6 @@ from tickets.services import (
     ticket_assign,
     ticket_change_type,
     ticket_escalate_tier,
-    ticket_link_related,
-    ticket_merge,
     ticket_set_priority,
     ticket_submit,
 )
