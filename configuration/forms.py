@@ -71,7 +71,16 @@ class DeskCreateForm(BilingualMixin, forms.Form):
 class DeskForm(BilingualMixin, forms.ModelForm):
     class Meta:
         model = ServiceDesk
-        fields = ["name", "name_es", "description", "description_es", "email_address", "calendar", "is_active"]
+        fields = [
+            "name",
+            "name_es",
+            "description",
+            "description_es",
+            "email_address",
+            "calendar",
+            "is_active",
+            "csat_enabled",
+        ]
         labels = {
             "name": _("Name (English)"),
             "name_es": _("Name (Spanish)"),

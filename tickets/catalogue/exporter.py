@@ -64,6 +64,7 @@ def catalogue_export() -> dict:
                 "email_address": desk.email_address,
                 "calendar": desk.calendar.name if desk.calendar else None,
                 "is_active": desk.is_active,
+                "csat_enabled": desk.csat_enabled,
                 "teams": [{"name": t.name, "tier": t.tier} for t in desk.teams.all()],
                 "groups": [
                     {

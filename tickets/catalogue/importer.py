@@ -104,6 +104,7 @@ class _Importer:
             "slug": data["slug"],
             "position": data.get("position", position),
             "is_active": data.get("is_active", True),
+            "csat_enabled": data.get("csat_enabled", True),
         }
         if "calendar" in data:
             values["calendar"] = SlaCalendar.objects.get(name=data["calendar"]) if data["calendar"] else None

@@ -18,7 +18,7 @@ KINDS = set(RequestField.Kind.values)
 RULES = {"min_length": int, "max_length": int, "min": int, "max": int, "not_in_future": bool}
 
 DESK_KEYS = {"key", "slug", "name", "name_es", "description", "description_es", "email_address", "calendar",
-             "is_active", "position", "teams", "groups"}  # fmt: skip
+             "is_active", "csat_enabled", "position", "teams", "groups"}  # fmt: skip
 TEAM_KEYS = {"name", "tier"}
 GROUP_KEYS = {"key", "name", "name_es", "position", "types"}
 TYPE_KEYS = {"key", "name", "name_es", "summary", "summary_es", "meaning", "meaning_es", "when_to_use",
@@ -118,6 +118,7 @@ def catalogue_validate(data, lines: dict | None = None) -> list[Problem]:
         for key in ("description", "description_es", "email_address", "calendar"):
             check.text(desk, key, path)
         check.boolean(desk, "is_active", path)
+        check.boolean(desk, "csat_enabled", path)
         _unique(check, desk_keys, desk.get("key"), (*path, "key"), "desk key")
         _unique(check, desk_slugs, desk.get("slug"), (*path, "slug"), "desk slug")
         if isinstance(desk.get("email_address"), str) and desk["email_address"]:
