@@ -387,8 +387,10 @@ def measure(args, base: str, page: dict) -> dict:
         wrk(args, base, page, args.warmup)
         drain(base)
     rounds = []
-    for _ in range(args.rounds):
-        rounds.append(wrk(args, base, page, args.duration))
+    for number in range(args.rounds):
+        # Each round's requests carry markers of their own (wrk counts from 1 again each run).
+        round_page = {**page, "marker": f"{page['marker']}r{number}"} if page.get("marker") else page
+        rounds.append(wrk(args, base, round_page, args.duration))
         drain(base)
     requests = sum(r["requests"] for r in rounds)
     seconds = sum(r["duration_us"] for r in rounds) / 1e6
@@ -416,7 +418,7 @@ def check_submissions(page: dict, measured: dict, connections: int, *, email: st
     from notifications.models import Notification
     from tickets.models import Ticket
 
-    rows = list(Ticket.objects.filter(summary__startswith=f"Bench {page['marker']}-").values_list("summary", "pk"))
+    rows = list(Ticket.objects.filter(summary__startswith=f"Bench {page['marker']}r").values_list("summary", "pk"))
     summaries = [summary for summary, _pk in rows]
     duplicates = len(summaries) - len(set(summaries))
     accepted = measured["ok"]
@@ -496,7 +498,7 @@ def main(argv=None) -> dict:
             measured.append(row)
             if page["mode"] != "get":
                 submissions[page["name"]] = check_submissions(
-                    page, row, args.connections, email=a["submitter"].email, since=since
+                    page, row, args.connections * args.rounds, email=a["submitter"].email, since=since
                 )
         last_ceiling = measure(args, base, ceiling_page)
         print(f"  measured in {time.monotonic() - started:.0f} s")
