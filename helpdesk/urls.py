@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from accounts.views import signin_door
+from reports import api as reports_api
 from tickets.api.views.docs import CachedSchemaView
 
 from . import views
@@ -22,6 +23,8 @@ urlpatterns = [
     path("agent/reports/", include("reports.urls")),
     path("agent/", include("tickets.urls_agent")),
     path("configure/", include("configuration.urls")),
+    # The satisfaction survey is the reports app's; the rest of the API is the tickets app's.
+    path("api/v1/requests/<reference:reference>/rating/", reports_api.request_rating, name="api_request_rating"),
     path("api/v1/", include("tickets.api.urls")),
     # The API's schema and its docs, readable without signing in; Swagger UI's init script is
     # its own request (the split view), so the page needs no inline script under the CSP.
