@@ -119,7 +119,10 @@ def request_type_create(
 
 def field_key_taken(*, request_type: RequestType, key: str, exclude: RequestField | None = None) -> str | None:
     """Why this key cannot be used on the type (None: it can). Archived fields keep their keys."""
-    taken = request_type.fields.filter(key=key).exclude(pk=exclude.pk if exclude else None).first()
+    fields = request_type.fields.filter(key=key)
+    if exclude is not None:
+        fields = fields.exclude(pk=exclude.pk)
+    taken = fields.first()
     if taken is None:
         return None
     if taken.archived:

@@ -1,6 +1,8 @@
 """The catalogue editor's forms. Texts stored per language are edited side by side: each form
 lists its (English, Spanish) pairs in `pairs`, which the template shows next to each other."""
 
+from typing import cast
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -141,8 +143,8 @@ class RequestTypeCreateForm(BilingualMixin, forms.Form):
     def __init__(self, *args, desk: ServiceDesk, **kwargs):
         super().__init__(*args, **kwargs)
         self.desk = desk
-        self.fields["group"].queryset = desk.groups.all()
-        self.fields["default_team"].queryset = desk.teams.all()
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = desk.groups.all()
+        cast(forms.ModelChoiceField, self.fields["default_team"]).queryset = desk.teams.all()
         self.fields["default_team"].initial = desk.teams.filter(tier=Team.Tier.TIER_1).first()
 
     def clean_key(self):
@@ -300,7 +302,7 @@ class BaseChoiceFormSet(forms.BaseFormSet):
         return [
             {key: f.cleaned_data[key] for key in ("value", "label", "label_es") if f.cleaned_data.get(key)}
             for f in self.forms
-            if f.cleaned_data and not self._should_delete_form(f)
+            if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
         ]
 
 

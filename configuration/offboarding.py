@@ -46,6 +46,8 @@ def offboarding_done(*, ticket: Ticket) -> bool:
 def _members(ticket: Ticket):
     """Who may be switched off from this request: the organisation's active members, never an
     agent or an admin (those are managed in the editor by an admin)."""
+    if ticket.organization_id is None:
+        return User.objects.none()
     agents = Team.members.through.objects.values("user_id")
     return (
         User.objects.filter(memberships__organization_id=ticket.organization_id, is_active=True)

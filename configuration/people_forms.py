@@ -1,5 +1,7 @@
 """The people editor's forms."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +65,7 @@ class MembershipRoleForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sites"].queryset = organization.sites.all()
+        cast(forms.ModelMultipleChoiceField, self.fields["sites"]).queryset = organization.sites.all()
 
 
 class TeamChoices(forms.ModelMultipleChoiceField):

@@ -44,8 +44,9 @@ def _reorder(request, items, back: str):
     """Save a new order: the whole list (`order`, sent by the script after a drag or a move) or
     one row one place up or down (`item` and `direction`, the buttons without a script)."""
     if "order" in request.POST:
-        ids = [parse_id(raw) for raw in request.POST.getlist("order")]
-        done = None not in ids and catalogue.positions_set(items=items, ordered_ids=ids)
+        raw_ids = [parse_id(raw) for raw in request.POST.getlist("order")]
+        ids = [i for i in raw_ids if i is not None]
+        done = len(ids) == len(raw_ids) and catalogue.positions_set(items=items, ordered_ids=ids)
     else:
         item = parse_id(request.POST.get("item"))
         done = item is not None and catalogue.position_move(

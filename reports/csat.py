@@ -88,9 +88,10 @@ def survey_from_token(*, reference: str, token: str) -> tuple[SatisfactionSurvey
         raise SurveyRefused(_("This rating link is not valid. Please use the link from the e-mail as it is.")) from None
     if not isinstance(data, dict) or data.get("v") not in SCORES:
         raise SurveyRefused(_("This rating link is not valid. Please use the link from the e-mail as it is."))
-    survey = (
-        SatisfactionSurvey.objects.select_related("ticket").filter(pk=data.get("s"), ticket_id=data.get("t")).first()
-    )
+    survey_id, ticket_id = data.get("s"), data.get("t")
+    if survey_id is None or ticket_id is None:
+        raise SurveyRefused(_("This rating link belongs to another request."))
+    survey = SatisfactionSurvey.objects.select_related("ticket").filter(pk=survey_id, ticket_id=ticket_id).first()
     if survey is None or survey.ticket.reference != reference.upper():
         raise SurveyRefused(_("This rating link belongs to another request."))
     survey_check_open(survey)

@@ -5,8 +5,9 @@ Business minutes are worked out here, once per changed request, on its desk's ca
 (tickets/sla.py): the reports then aggregate stored numbers in SQL."""
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,7 +40,7 @@ def _met(*, done_at: datetime | None, due_at: datetime | None, now: datetime, wa
     return None
 
 
-def _fact(row: dict, *, calendar: sla.BusinessCalendar, now: datetime) -> TicketFact:
+def _fact(row: Mapping[str, Any], *, calendar: sla.BusinessCalendar, now: datetime) -> TicketFact:
     created = row["created_at"]
     first_at, resolved_at = row["first_response_at"], row["resolved_at"]
     is_open = row["status"] in OPEN_STATUSES
@@ -72,7 +73,7 @@ def _fact(row: dict, *, calendar: sla.BusinessCalendar, now: datetime) -> Ticket
     )
 
 
-def _rows(ids: list[int]) -> Iterator[dict]:
+def _rows(ids: list[int]) -> Iterator[Mapping[str, Any]]:
     activities = Activity.objects.filter(ticket=OuterRef("pk"))
     yield from (
         Ticket.objects.filter(pk__in=ids)
@@ -149,7 +150,7 @@ def backlog_snapshot(*, day=None) -> int:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    rows = [BacklogSnapshot(day=day, count=g.pop("n"), **g) for g in groups]
+    rows = [BacklogSnapshot(day=day, count=g["n"], **{k: v for k, v in g.items() if k != "n"}) for g in groups]
     with transaction.atomic():
         BacklogSnapshot.objects.filter(day=day).delete()
         BacklogSnapshot.objects.bulk_create(rows, batch_size=BATCH)

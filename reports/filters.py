@@ -3,6 +3,7 @@ own, by the visibility rule), type, organisation, channel, and the periods of th
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.db.models import Q
@@ -82,12 +83,15 @@ def period_label(day: date, period: str) -> str:
 
 
 class ReportFilterForm(forms.Form):
-    desk = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug", label=_("Desk"),
-                                  empty_label=_("All my desks"))  # fmt: skip
-    request_type = forms.ModelChoiceField(queryset=None, required=False, label=_("Request type"),
-                                          empty_label=_("Any type"))  # fmt: skip
-    organization = forms.ModelChoiceField(queryset=None, required=False, label=_("Organisation"),
-                                          empty_label=_("Any organisation"))  # fmt: skip
+    desk: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="slug", label=_("Desk"), empty_label=_("All my desks")
+    )
+    request_type: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Request type"), empty_label=_("Any type")
+    )
+    organization: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Organisation"), empty_label=_("Any organisation")
+    )
     channel = forms.ChoiceField(required=False, label=_("Channel"))
     date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -99,11 +103,13 @@ class ReportFilterForm(forms.Form):
         super().__init__(data)
         self.user = user
         desks = agent_desks(user=user)
-        self.fields["desk"].queryset = desks
-        self.fields["request_type"].queryset = RequestType.objects.filter(desk__in=desks).select_related("desk")
-        self.fields["request_type"].label_from_instance = lambda t: f"{t.desk.key} · {t.display_name}"
-        self.fields["organization"].queryset = Organization.objects.filter(is_active=True).order_by("name")
-        self.fields["channel"].choices = [("", _("Any channel")), *Channel.choices]
+        cast(forms.ModelChoiceField, self.fields["desk"]).queryset = desks
+        request_type = cast(forms.ModelChoiceField, self.fields["request_type"])
+        request_type.queryset = RequestType.objects.filter(desk__in=desks).select_related("desk")
+        request_type.label_from_instance = lambda obj: f"{obj.desk.key} · {obj.display_name}"  # type: ignore[method-assign]
+        organizations = Organization.objects.filter(is_active=True).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [("", _("Any channel")), *Channel.choices]
 
     def clean(self):
         data = super().clean()

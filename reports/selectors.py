@@ -3,7 +3,9 @@
 the number of requests. Every function returns the Table the page, the chart and the CSV share."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, DateField, Max, Q, Subquery, Sum
 from django.db.models.functions import Trunc
@@ -80,7 +82,7 @@ def report_backlog(scope: Scope) -> tuple[Table, Table]:
         "Counted at the end of each period from the daily snapshot; periods before the first snapshot are left out."
     )
     return (
-        Table("backlog_status", _("Open requests by status"), [_("Period"), *[Status(s).label for s in statuses]],
+        Table("backlog_status", _("Open requests by status"), [_("Period"), *[str(Status(s).label) for s in statuses]],
               status_rows, note=note),
         Table("backlog_tier", _("Open requests by tier"), [_("Period"), *[str(t.label) for t in Team.Tier]],
               tier_rows, note=note),
@@ -182,7 +184,8 @@ def report_channels(scope: Scope) -> Table:
         )
         .order_by()
     }
-    rows, total = [], defaultdict(int)
+    rows: list[list] = []
+    total: defaultdict[str, int] = defaultdict(int)
     for value, label in Channel.choices:
         g = groups.get(value, {"n": 0, "escalated_n": 0, "resolved_n": 0, "reopened_n": 0})
         for key in ("n", "escalated_n", "resolved_n", "reopened_n"):
@@ -242,7 +245,7 @@ def report_organizations(scope: Scope) -> tuple[Table, Table, Table]:
     )  # fmt: skip
 
 
-def _person(row: dict, prefix: str) -> str:
+def _person(row: Mapping[str, Any], prefix: str) -> str:
     return row[f"{prefix}__full_name"] or row[f"{prefix}__email"] or _("Unassigned")
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from tickets.selectors import _csv_cell
 from tickets.views import agent_required
@@ -22,7 +23,7 @@ from .selectors_feedback import report_csat, report_deflection
 from .tables import Table
 
 # The dashboard's sections in page order: (heading, function giving its tables).
-SECTIONS: list[tuple[str, str, Callable[[Scope], Table | tuple[Table, ...]]]] = [
+SECTIONS: list[tuple[str, StrOrPromise, Callable[[Scope], Table | tuple[Table, ...]]]] = [
     ("volume", gettext_lazy("Volume"), report_volume),
     ("backlog", gettext_lazy("Backlog"), report_backlog),
     ("sla", gettext_lazy("Times and SLA"), report_sla),
