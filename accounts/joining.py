@@ -78,6 +78,8 @@ def join_requests_for_decider(*, user: User, agent: bool) -> QuerySet[JoinReques
     requests = JoinRequest.objects.filter(organization__is_active=True).select_related("user", "organization")
     if not user.is_active:
         return requests.none()
+    # Nobody answers their own request, however many roles they hold.
+    requests = requests.exclude(user=user)
     if agent or user.is_superuser:
         return requests
     return requests.filter(organization__in=_vouched_organizations(user))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.identity import user_by_email
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.services import user_deactivate
 from tickets.models import Activity, Team, Ticket
 from tickets.selectors import agent_tier
@@ -44,16 +44,24 @@ def offboarding_done(*, ticket: Ticket) -> bool:
 
 
 def _members(ticket: Ticket):
-    """Who may be switched off from this request: the organisation's active members, never an
-    agent or an admin (those are managed in the editor by an admin)."""
+    """Who may be switched off from this request: the organisation's active plain members.
+    Never an agent or an admin, never one of its vouching roles (a staff member's request must
+    not switch off their director), and never someone who also belongs to another organisation
+    (the whole account would go): those are for an admin in the editor."""
     if ticket.organization_id is None:
         return User.objects.none()
     agents = Team.members.through.objects.values("user_id")
+    vouching = Membership.objects.filter(
+        organization_id=ticket.organization_id, role__in=Membership.VOUCHING_ROLES
+    ).values("user_id")
+    elsewhere = Membership.objects.exclude(organization_id=ticket.organization_id).values("user_id")
     return (
         User.objects.filter(memberships__organization_id=ticket.organization_id, is_active=True)
         .exclude(is_staff=True)
         .exclude(is_superuser=True)
         .exclude(pk__in=agents)
+        .exclude(pk__in=vouching)
+        .exclude(pk__in=elsewhere)
         .exclude(pk=ticket.requester_id)
         .distinct()
     )

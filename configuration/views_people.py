@@ -126,7 +126,10 @@ def membership_edit(request, membership_id):
 def person_detail(request, user_id):
     person = get_object_or_404(User, pk=user_id)
     form = AgentTeamsForm(request.POST or None, initial={"teams": person.teams.all()})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and person.pk == request.user.pk and not request.user.is_superuser:
+        # Teams make an agent (Tier II sees sensitive values): nobody gives them to themselves.
+        form.add_error(None, _("Another admin sets your own teams."))
+    elif request.method == "POST" and form.is_valid():
         people.agent_set_teams(user=person, teams=list(form.cleaned_data["teams"]))
         messages.success(request, _("The teams of %(name)s are saved.") % {"name": person.full_name})
         return redirect("configuration:person_detail", person.pk)
@@ -146,6 +149,9 @@ def person_deactivate(request, user_id):
     person = get_object_or_404(User, pk=user_id)
     if person.pk == request.user.pk:
         messages.error(request, _("You cannot deactivate yourself."))
+        return redirect("configuration:person_detail", person.pk)
+    if person.is_superuser and not request.user.is_superuser:
+        messages.error(request, _("Only a superuser can deactivate a superuser."))
         return redirect("configuration:person_detail", person.pk)
     if request.method == "POST" and person.is_active:
         sessions, tokens = user_deactivate(user=person, actor=request.user)

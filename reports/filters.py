@@ -16,6 +16,8 @@ from tickets.visibility import agent_desks, agent_visibility_q
 
 MAX_DAYS = {"day": 92, "week": 731, "month": 1096}
 DEFAULT_DAYS = 84
+# Reports start no earlier than this (and end at most a year ahead): no date arithmetic overflows.
+EARLIEST = date(2000, 1, 1)
 ORGANIZATION_CHOICES_MAX = 500
 
 
@@ -117,7 +119,9 @@ class ReportFilterForm(forms.Form):
         end = data.get("date_to") or today
         start = data.get("date_from") or end - timedelta(days=DEFAULT_DAYS - 1)
         period = data.get("period") or "week"
-        if start > end:
+        if end > today + timedelta(days=366) or start < EARLIEST:
+            self.add_error("date_from", _("Choose dates between 2000 and next year."))
+        elif start > end:
             self.add_error("date_from", _("The start must be on or before the end."))
         elif (end - start).days + 1 > MAX_DAYS[period]:
             self.add_error(

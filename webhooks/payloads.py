@@ -35,7 +35,9 @@ def activities_for_scope(*, ticket: Ticket, scope: str) -> QuerySet[Activity]:
     if scope == Endpoint.Scope.AGENT:
         # The roles are given, so the rule asks no one's: the desk's agents read the whole log.
         return activities_visible(ticket=ticket, user=AnonymousUser(), roles=frozenset({workflow.Role.AGENT}))
-    return activities_visible(ticket=ticket, user=ticket.requester)
+    # Read as the customer role, never as the requester in person: a requester who is also an
+    # agent (or an admin) would otherwise lend the customer scope the whole log, notes included.
+    return activities_visible(ticket=ticket, user=AnonymousUser(), roles=frozenset({workflow.Role.CUSTOMER}))
 
 
 def _person(user, *, scope: str) -> dict | None:

@@ -26,15 +26,25 @@ def _lines(node, path: Path, lines: dict) -> None:
             _lines(item, (*path, index), lines)
 
 
+MAX_DEPTH = 20
+
+
 def catalogue_parse(text: str) -> tuple[object, dict[Path, int]]:
     """The file's data and {path: line}. Raises CatalogueFileError for text that is not YAML/JSON."""
     try:
         # Aliases could make a small file expand into an enormous catalogue: the format has none.
+        # Nesting deeper than the format's own (a few levels) would only exhaust the parser's stack.
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1 if event.start_mark else None
             if isinstance(event, yaml.AliasEvent):
-                raise CatalogueFileError(
-                    "YAML aliases (*name) are not allowed", event.start_mark.line + 1 if event.start_mark else None
-                )
+                raise CatalogueFileError("YAML aliases (*name) are not allowed", line)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise CatalogueFileError(f"nested deeper than {MAX_DEPTH} levels", line)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -44,7 +54,7 @@ def catalogue_parse(text: str) -> tuple[object, dict[Path, int]]:
         # YAML reads JSON, but not every JSON (tabs): let the JSON parser have a go.
         try:
             return json.loads(text), {}
-        except ValueError:
+        except (ValueError, RecursionError):
             raise CatalogueFileError(f"not YAML or JSON: {problem}", line) from None
     lines: dict[Path, int] = {}
     if node is not None:

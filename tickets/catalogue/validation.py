@@ -29,6 +29,10 @@ FIELD_KEYS = {"key", "kind", "name", "name_es", "help_text", "help_text_es", "re
 CHOICE_KEYS = {"value", "label", "label_es", "archived"}
 
 
+# Ten years: an SLA target longer than that is a typing mistake (and would overflow the column).
+SLA_MINUTES_MAX = 10 * 366 * 24 * 60
+
+
 @dataclass(frozen=True)
 class Problem:
     path: tuple
@@ -199,8 +203,10 @@ def _check_type(check: _Checker, data: dict, path: tuple, desk: dict, teams: set
         for key, value in sla.items():
             if key not in ("first_response_minutes", "resolution_minutes"):
                 check.add((*path, "sla", key), "unknown key (first_response_minutes or resolution_minutes)")
-            elif value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                check.add((*path, "sla", key), "a whole number of minutes, or nothing")
+            elif value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= SLA_MINUTES_MAX
+            ):
+                check.add((*path, "sla", key), f"a whole number of minutes up to {SLA_MINUTES_MAX}, or nothing")
     keys: dict[str, Any] = {}
     stored = _stored_fields(desk.get("key"), data.get("key"))
     for index, field in enumerate(check.listing(data, "fields", path)):

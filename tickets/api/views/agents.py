@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from accounts.identity import InvalidEmail, email_canonical, user_by_email
+from accounts.models import Organization
 from accounts.services import user_get_or_create_contact
 from tickets.forms import OnBehalfForm, RequestForm, RequestTypeChangeForm
 from tickets.merging import ticket_link_related, ticket_merge
@@ -297,7 +298,13 @@ def request_on_behalf(request):
     request_type = types.filter(pk=data["request_type"]).first()
     if request_type is None:
         raise ValidationError({"request_type": [_("No request type of your desks has this id.")]})
-    who_data = {k: data.get(k) for k in ("requester_email", "requester_name", "organization", "channel")}
+    # The API names the organisation by its id (the workspace's form takes a provider ID or a name).
+    organization = None
+    if data.get("organization") is not None:
+        organization = Organization.objects.filter(pk=data["organization"], is_active=True).first()
+        if organization is None:
+            raise ValidationError({"organization": [_("No active organisation has this id.")]})
+    who_data = {k: data.get(k) for k in ("requester_email", "requester_name", "channel")}
     who = OnBehalfForm({k: v for k, v in who_data.items() if v is not None})
     blank = RequestForm(request_type=request_type, user=request.user)
     form = RequestForm(
@@ -309,7 +316,7 @@ def request_on_behalf(request):
         errors = {k: [e["message"] for e in v] for k, v in who.errors.get_json_data().items()}
         field_errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
         raise ValidationError({**errors, **({"fields": field_errors} if field_errors else {})})
-    person = who.cleaned_data
+    person = {**who.cleaned_data, "organization": organization}
     with transaction.atomic():
         requester = user_get_or_create_contact(email=person["requester_email"], full_name=person["requester_name"])
         joining = form.organization_and_site[0] if getattr(form, "joining", None) else None

@@ -14,7 +14,7 @@ from tickets.participants import (
     participant_set_notify,
     ticket_share,
 )
-from tickets.services import ticket_transition
+from tickets.services import TicketError, ticket_transition
 
 from .. import serializers as s
 from .common import _detail, _valid, _visible
@@ -38,9 +38,15 @@ def request_participants(request, reference):
         # Before looking the address up: whether it has an account is nobody else's business.
         raise PermissionDenied(_("You cannot share this request."))
     user = user_by_email(address=data["email"], active_only=True)
+    refused = _("You can only share a request with people of the same organisation.")
     if user is None:
-        raise ValidationError({"email": [_("You can only share a request with people of the same organisation.")]})
-    ticket_share(ticket=ticket, actor=request.user, user=user)
+        raise ValidationError({"email": [refused]})
+    try:
+        ticket_share(ticket=ticket, actor=request.user, user=user)
+    except TicketError as error:
+        # The same answer, in the same shape, as for an address with no account: a refusal must
+        # not tell whether someone outside the organisation has an account.
+        raise ValidationError({"email": [str(error)]}) from error
     return Response(s.PersonOut(user).data, status=201)
 
 

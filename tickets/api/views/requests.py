@@ -86,7 +86,10 @@ def _filtered(request, tickets):
         except InvalidEmail:
             raise ValidationError({"requester": [_("Enter a valid email address.")]}) from None
     if params.get("updated_since"):
-        since = parse_datetime(params["updated_since"].strip()[:40].replace(" ", "+"))
+        try:
+            since = parse_datetime(params["updated_since"].strip()[:40].replace(" ", "+"))
+        except ValueError:  # well formed but impossible (month 13)
+            since = None
         if since is None:
             raise ValidationError(
                 {"updated_since": [_("Give a date and time in ISO 8601, e.g. 2026-01-31T08:00:00Z.")]}
