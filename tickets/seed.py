@@ -204,7 +204,7 @@ class SeedLoader:
         self.step(
             "customers and agents",
             """INSERT INTO accounts_user (id, password, email, full_name, language, is_staff, is_superuser,
-                                          is_active, date_joined, muted_notifications)
+                                          is_active, date_joined, muted_notifications, queue_columns)
                SELECT %(u0)s + g, %(pw)s,
                       CASE WHEN g < %(c)s THEN 'seed-customer-' || g ELSE 'seed-agent-' || (g - %(c)s) END
                         || '@' || %(domain)s,
@@ -212,7 +212,7 @@ class SeedLoader:
                         || ' ' || (ARRAY['Garcia','Smith','Lopez','Johnson','Martinez','Brown','Davis','Reyes'])
                         [1 + (g / 10) %% 8] || ' ' || g,
                       CASE WHEN g %% 5 = 4 THEN 'es' ELSE 'en' END, false, false, true,
-                      now() - interval '3 years', '[]'::jsonb
+                      now() - interval '3 years', '[]'::jsonb, '[]'::jsonb
                FROM generate_series(0, %(c)s + %(a)s - 1) g""",
             {"u0": self.user0, "pw": password, "c": s.customers, "a": s.agents, "domain": EMAIL_DOMAIN},
         )
@@ -313,7 +313,7 @@ class SeedLoader:
                   priority, escalation_requested, escalation_reason, escalation_requested_at,
                   first_response_due_at, first_response_at, resolution_due_at, sla_paused_at, sla_at_risk_at,
                   sla_breached_at, resolved_at, closed_at, status_changed_at, merged_into_id, created_at,
-                  updated_at, version)
+                  updated_at, version, contact_phone)
                 SELECT %(t0)s + r.i, r.desk_id, d.last_number + r.k, d.key || '-' || (d.last_number + r.k),
                   r.type_id, %(u0)s + r.customer, %(u0)s + r.customer, %(o0)s + r.customer %% %(o)s,
                   site.id, CASE WHEN r.i %% 10 = 0 THEN 'email' ELSE 'portal' END,
@@ -345,7 +345,7 @@ class SeedLoader:
                   r.created_at + CASE WHEN r.status = 'closed' THEN interval '8 days'
                                       WHEN r.status = 'waiting_for_support' THEN interval '0' ELSE interval '1 day' END,
                   NULL, r.created_at,
-                  r.created_at + CASE WHEN r.status = 'closed' THEN interval '8 days' ELSE interval '1 day' END, 1
+                  r.created_at + CASE WHEN r.status = 'closed' THEN interval '8 days' ELSE interval '1 day' END, 1, ''
                 FROM seed_row r
                 JOIN (VALUES {", ".join(f"({pk}, '{key}', {last})" for pk, key, last in self.desks)})
                      AS d(id, key, last_number) ON d.id = r.desk_id

@@ -328,12 +328,12 @@ FILL = """
 INSERT INTO tickets_ticket (
     desk_id, number, reference, request_type_id, requester_id, created_by_id, channel, summary, description,
     field_values, status, tier, team_id, priority, escalation_requested, escalation_reason,
-    first_response_due_at, resolution_due_at, status_changed_at, created_at, updated_at, version
+    first_response_due_at, resolution_due_at, status_changed_at, created_at, updated_at, version, contact_phone
 )
 SELECT %(desk)s, 1000 + g, 'CSD-' || (1000 + g), %(type)s, %(user)s, %(user)s, 'portal', 'Row ' || g, '', '{}'::jsonb,
        CASE WHEN g %% 10 < 7 THEN 'closed' ELSE 'waiting_for_support' END, 1, %(team)s, 2, false, '',
        now() + (g %% 500) * interval '1 hour', now() + (g %% 700) * interval '1 hour',
-       now(), now() - (g %% 900) * interval '1 hour', now() - (g %% 800) * interval '1 minute', 1
+       now(), now() - (g %% 900) * interval '1 hour', now() - (g %% 800) * interval '1 minute', 1, ''
 FROM generate_series(1, 20000) g
 """
 
