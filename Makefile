@@ -51,6 +51,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/mypy
 
 # .ci/setup installs (as root) or names the Debian packages the suite needs, starts PostgreSQL and
 # Redis when they are down, and prints the environment for the tests.
