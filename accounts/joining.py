@@ -10,6 +10,7 @@ day), so nobody can flood a director's inbox."""
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -65,7 +66,7 @@ def join_requests_of(*, user: User) -> QuerySet[JoinRequest]:
     return JoinRequest.objects.filter(user=user).select_related("organization", "decided_by")
 
 
-def _vouched_organizations(user: User) -> QuerySet:
+def _vouched_organizations(user: User) -> QuerySet[Membership, Any]:
     return Membership.objects.filter(
         user=user, role__in=Membership.VOUCHING_ROLES, organization__is_active=True
     ).values("organization")

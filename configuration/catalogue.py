@@ -4,6 +4,7 @@ its key and its kind of value, a choice that requests hold is retired rather tha
 change of sensitivity moves the stored values (tickets.fields.request_field_set_sensitive)."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,7 +38,7 @@ class ChangeRefused(Exception):
 
 
 @transaction.atomic
-def positions_set(*, items: QuerySet, ordered_ids: list[int]) -> bool:
+def positions_set(*, items: QuerySet[Any], ordered_ids: list[int]) -> bool:
     """Number these rows 0, 1, 2 … in the given order. Refused (False) unless the ids are exactly
     the rows': a stale page must not drop or duplicate one."""
     rows = {row.pk: row for row in items.select_for_update()}
@@ -52,7 +53,7 @@ def positions_set(*, items: QuerySet, ordered_ids: list[int]) -> bool:
     return True
 
 
-def position_move(*, items: QuerySet, item_id: int, direction: str) -> bool:
+def position_move(*, items: QuerySet[Any], item_id: int, direction: str) -> bool:
     """Move one row up or down by one place (the keyboard's and the no-script way to reorder)."""
     ids = list(items.order_by("position", "pk").values_list("pk", flat=True))
     if item_id not in ids or direction not in ("up", "down"):
@@ -64,7 +65,7 @@ def position_move(*, items: QuerySet, item_id: int, direction: str) -> bool:
     return positions_set(items=items, ordered_ids=ids)
 
 
-def _next_position(items: QuerySet) -> int:
+def _next_position(items: QuerySet[Any]) -> int:
     highest = items.aggregate(highest=Max("position"))["highest"]
     return 0 if highest is None else highest + 1
 
@@ -143,7 +144,9 @@ def field_add(
 
 
 @transaction.atomic
-def field_update(*, field: RequestField, changes: dict, choices: list[dict] | None, actor: User) -> RequestField:
+def field_update(
+    *, field: RequestField, changes: dict[str, Any], choices: list[dict[str, Any]] | None, actor: User
+) -> RequestField:
     """Apply an admin's edit to a field. Refused (ChangeRefused) when it would break the values
     requests hold: a new key or an incompatible kind on a field with stored values."""
     field = RequestField.objects.select_for_update().get(pk=field.pk)
@@ -214,7 +217,7 @@ def field_change_sensitivity(*, field: RequestField, sensitive: bool, actor: Use
 
 @transaction.atomic
 def field_save(
-    *, field: RequestField, changes: dict, choices: list[dict] | None, sensitive: bool, actor: User
+    *, field: RequestField, changes: dict[str, Any], choices: list[dict[str, Any]] | None, sensitive: bool, actor: User
 ) -> tuple[str, int]:
     """An edit of a field and of its sensitivity, all or nothing (field_update, then
     field_change_sensitivity)."""

@@ -6,6 +6,7 @@ may do it; the member must belong to the request's organisation and be no agent 
 import logging
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.identity import user_by_email
@@ -43,7 +44,7 @@ def offboarding_done(*, ticket: Ticket) -> bool:
     return ticket.activities.filter(kind=Activity.Kind.MEMBER_DEACTIVATED).exists()
 
 
-def _members(ticket: Ticket):
+def _members(ticket: Ticket) -> QuerySet[User]:
     """Who may be switched off from this request: the organisation's active plain members.
     Never an agent or an admin, never one of its vouching roles (a staff member's request must
     not switch off their director), and never someone who also belongs to another organisation

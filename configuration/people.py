@@ -2,11 +2,14 @@
 teams. Deactivating a person is accounts.services.user_deactivate (sessions and API tokens end at
 once, requests stay); a membership removed ends its shares through the tickets app's signal."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
 from accounts.identity import user_by_email
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, Organization, Site, User
 from tickets.models import Team
 
 # --- Reads -------------------------------------------------------------------------------------
@@ -45,7 +48,7 @@ def agents_list() -> QuerySet[User]:
 
 
 @transaction.atomic
-def sites_save(*, organization: Organization, formset) -> None:
+def sites_save(*, organization: Organization, formset: Any) -> None:
     """Save the sites; the one marked primary becomes it (the others stop being primary first,
     so the one-primary constraint holds at every step)."""
     primary = [f for f in formset.forms if f.cleaned_data.get("is_primary") and not formset._should_delete_form(f)]
@@ -62,7 +65,7 @@ def membership_add(*, organization: Organization, user: User, role: str) -> Memb
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, role: str, sites) -> None:
+def membership_update(*, membership: Membership, role: str, sites: Iterable[Site]) -> None:
     """A member's role (which decides what of the organisation they see) and their sites."""
     Membership.objects.filter(pk=membership.pk).update(role=role)
     membership.role = role

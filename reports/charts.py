@@ -37,7 +37,7 @@ def _nice_step(value: float) -> float:
     figures are mostly counts."""
     if value <= 1:
         return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
+    magnitude: float = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
             return step * magnitude

@@ -5,9 +5,12 @@ and resolving again asks again. A desk can turn it off (ServiceDesk.csat_enabled
 The e-mail carries one link per score: a signed token naming the survey, the request and the
 score, valid CSAT_LINK_MAX_AGE_DAYS days, good for one answer (the survey takes one answer)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +61,7 @@ def survey_token(*, survey: SatisfactionSurvey, score: int) -> str:
     return signing.dumps({"s": survey.pk, "t": survey.ticket_id, "v": score}, salt=SALT, compress=True)
 
 
-def survey_links(*, survey: SatisfactionSurvey, reference: str) -> list[dict]:
+def survey_links(*, survey: SatisfactionSurvey, reference: str) -> list[dict[str, Any]]:
     """One absolute link per score, for the e-mail."""
     return [
         {
@@ -69,7 +72,7 @@ def survey_links(*, survey: SatisfactionSurvey, reference: str) -> list[dict]:
     ]
 
 
-def survey_on_resolution(sender, *, ticket: Ticket, **kwargs) -> dict:
+def survey_on_resolution(sender: object, *, ticket: Ticket, **kwargs: Any) -> dict[str, Any]:
     """tickets.events.ticket_resolved: ask, and give the resolution e-mail its links."""
     survey = survey_ask(ticket=ticket)
     if survey is None:
@@ -129,6 +132,6 @@ def survey_answer(*, survey: SatisfactionSurvey, score: int, comment: str = "", 
         raise SurveyRefused(_("This request has already been rated. Thank you!"), status=409)
 
 
-def ticket_ratings(*, ticket: Ticket):
+def ticket_ratings(*, ticket: Ticket) -> QuerySet[SatisfactionSurvey]:
     """Every answered survey of a request, newest first (agents see them on the request)."""
     return SatisfactionSurvey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at")

@@ -3,6 +3,7 @@ which suggested articles they were shown, which they opened, and whether they se
 Only ids and times are stored; the visit id is a random UUID the form page made."""
 
 import uuid
+from collections.abc import Iterable
 
 from accounts.models import User
 
@@ -20,14 +21,20 @@ def visit_id_parse(value: str | None) -> uuid.UUID | None:
 
 
 def deflection_record(
-    *, visit: str | None, kind: str, user: User, desk_id: int | None, article_ids=(), ticket_id: int | None = None
+    *,
+    visit: str | None,
+    kind: str,
+    user: User,
+    desk_id: int | None,
+    article_ids: Iterable[int] = (),
+    ticket_id: int | None = None,
 ) -> int:
     """Store one step of a visit (each article once per kind); nothing without a valid visit id
     or a signed-in user. Returns how many events were new."""
     session = visit_id_parse(visit)
     if session is None or not user.is_authenticated:
         return 0
-    ids = list(article_ids) or [None]
+    ids: list[int | None] = list(article_ids) or [None]
     events = [
         DeflectionEvent(session=session, kind=kind, desk_id=desk_id, user_id=user.pk, article_id=i, ticket_id=ticket_id)
         for i in ids

@@ -6,7 +6,7 @@ Business minutes are worked out here, once per changed request, on its desk's ca
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -141,7 +141,7 @@ def _changed_since(since: datetime) -> Iterator[int]:
     ).values_list("pk", flat=True)  # fmt: skip
 
 
-def backlog_snapshot(*, day=None) -> int:
+def backlog_snapshot(*, day: date | None = None) -> int:
     """Replace the backlog counts of `day` (today) with the open requests now, from the facts."""
     day = day or timezone.localdate()
     groups = (

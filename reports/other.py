@@ -4,6 +4,7 @@ requests into a type once it is active)."""
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -140,7 +141,7 @@ def other_phrases(scope: Scope, *, limit: int = PHRASES_SHOWN) -> list[Phrase]:
     return phrases[:limit]
 
 
-def report_other_phrases(scope: Scope, *, link) -> Table:
+def report_other_phrases(scope: Scope, *, link: Callable[[str], str]) -> Table:
     phrases = other_phrases(scope)
     return Table(
         "other_phrases",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, DateField, Max, Q, Subquery, Sum
+from django.db.models import Count, DateField, Max, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext as _
 
@@ -23,15 +23,15 @@ AGENTS_TOP = 20
 WORKLOAD_AGENTS = 5
 
 
-def _facts(scope: Scope):
+def _facts(scope: Scope) -> QuerySet[TicketFact]:
     return TicketFact.objects.filter(scope.q())
 
 
-def _created(scope: Scope):
+def _created(scope: Scope) -> QuerySet[TicketFact]:
     return _facts(scope).filter(created_at__gte=scope.start_at, created_at__lt=scope.end_at)
 
 
-def _per_period(queryset, column: str, period: str) -> dict[date, int]:
+def _per_period(queryset: QuerySet[TicketFact], column: str, period: str) -> dict[date, int]:
     rows = queryset.annotate(p=Trunc(column, period, output_field=DateField())).values("p").annotate(n=Count("pk"))
     return {row["p"]: row["n"] for row in rows.order_by()}
 
@@ -55,7 +55,7 @@ def report_backlog(scope: Scope) -> tuple[Table, Table]:
         .order_by()
     )
     by_day = {row["last"]: row["p"] for row in last_days}
-    counts: dict[tuple, int] = defaultdict(int)
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
     rows = (
         # A subquery, not the list: the query runs (and counts) the same with no snapshot at all.
         snapshots.filter(scope.q(), day__in=last_days.values("last"))
@@ -92,7 +92,7 @@ def report_backlog(scope: Scope) -> tuple[Table, Table]:
 _TIME_FIELDS = ("first_response_minutes", "resolution_minutes")
 
 
-def _sla_groups(scope: Scope, keys: list[str]) -> list[dict]:
+def _sla_groups(scope: Scope, keys: list[str]) -> list[dict[str, Any]]:
     """Per group: counts, SLA outcomes and the median and 90th percentile of both times."""
     annotations = {
         "n": Count("pk"),
@@ -110,7 +110,7 @@ def _sla_groups(scope: Scope, keys: list[str]) -> list[dict]:
     groups = list(_created(scope).values(*keys).annotate(**annotations).order_by(*keys))
     if not has_percentiles():
         # SQLite has no percentile_cont: the same definition over the group's values (slower).
-        values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        values: dict[tuple[Any, ...], dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in _created(scope).values(*keys, *_TIME_FIELDS):
             for name in _TIME_FIELDS:
                 values[tuple(row[k] for k in keys)][name].append(row[name])
@@ -135,7 +135,7 @@ def _sla_columns(*, first: str, targets: bool) -> list[str]:
     return columns
 
 
-def _sla_row(label: str, g: dict, *, targets: bool) -> list:
+def _sla_row(label: str, g: dict[str, Any], *, targets: bool) -> list[Any]:
     row = [label, g["n"], hours(g["first_response_minutes_p50"]), hours(g["first_response_minutes_p90"])]
     if targets:
         row.append(hours(g["fr_target"]))
@@ -184,7 +184,7 @@ def report_channels(scope: Scope) -> Table:
         )
         .order_by()
     }
-    rows: list[list] = []
+    rows: list[list[Any]] = []
     total: defaultdict[str, int] = defaultdict(int)
     for value, label in Channel.choices:
         g = groups.get(value, {"n": 0, "escalated_n": 0, "resolved_n": 0, "reopened_n": 0})
@@ -228,10 +228,10 @@ def report_organizations(scope: Scope) -> tuple[Table, Table, Table]:
         .order_by()
     )
     months = sorted({row["month"] for row in monthly})
-    per_org: dict[str, dict] = defaultdict(dict)
+    per_org: dict[str, dict[date, int]] = defaultdict(dict)
     for row in monthly:
         per_org[row["organization__name"]][row["month"]] = row["n"]
-    month_rows = sorted(
+    month_rows: list[list[Any]] = sorted(
         ([name, *[counts.get(m, 0) for m in months], sum(counts.values())] for name, counts in per_org.items()),
         key=lambda r: (-r[-1], r[0]),
     )
@@ -270,13 +270,14 @@ def report_workload(scope: Scope) -> tuple[Table, Table, Table]:
     )
     per_week: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
+    row: Any  # a row of the query, then a row of the table
     for row in resolved:
         name = _person(row, "assignee")
         per_week[row["week"]][name] += row["n"]
         totals[name] += row["n"]
     names = sorted(totals, key=lambda n: (-totals[n], n))[:WORKLOAD_AGENTS]
     others = len(totals) > len(names)
-    rows = []
+    rows: list[list[Any]] = []
     for week in sorted(per_week):
         counts = per_week[week]
         row = [week.isoformat(), *[counts.get(n, 0) for n in names]]

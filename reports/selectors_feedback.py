@@ -1,6 +1,9 @@
 """What the customers told us: satisfaction ratings and knowledge-base deflection."""
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from datetime import datetime
+from typing import Any, cast
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .filters import Scope
@@ -11,7 +14,7 @@ COMMENTS_SHOWN = 20
 SCORES = (1, 2, 3, 4, 5)
 
 
-def _surveys(scope: Scope):
+def _surveys(scope: Scope) -> QuerySet[SatisfactionSurvey]:
     return SatisfactionSurvey.objects.filter(
         scope.q(via="ticket__"), asked_at__gte=scope.start_at, asked_at__lt=scope.end_at
     )
@@ -51,7 +54,7 @@ def report_csat(scope: Scope) -> tuple[Table, Table, Table]:
         "csat_comments",
         _("Latest comments"),
         [_("Request"), _("Rating"), _("Answered"), _("Comment")],
-        [[s.ticket.reference, s.score, s.answered_at.date().isoformat(), s.comment] for s in comments],
+        [[s.ticket.reference, s.score, cast(datetime, s.answered_at).date().isoformat(), s.comment] for s in comments],
     )
     return summary, distribution, comment_table
 
@@ -64,7 +67,7 @@ def report_deflection(scope: Scope) -> Table:
         scope.q(dimensions=False), created_at__gte=scope.start_at, created_at__lt=scope.end_at
     ).annotate(sent=Exists(submitted))
 
-    def visits(**condition):
+    def visits(**condition: Any) -> Count:
         return Count("session", distinct=True, filter=Q(**condition))
 
     figures = events.aggregate(

@@ -3,13 +3,14 @@ download contains are the same rows, formatted once."""
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Aggregate, FloatField
 from django.utils.safestring import SafeString
 
 
-def cell(value) -> str:
+def cell(value: object) -> str:
     """The one way a figure is written, on the page and in the CSV."""
     if value is None:
         return "–"
@@ -25,7 +26,7 @@ class Table:
     key: str
     title: str
     columns: list[str]
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
     note: str = ""
     chart: SafeString | None = None
     # Per row, an optional link for the first cell (e.g. a phrase to its requests).
@@ -42,7 +43,7 @@ class Table:
         columns = [str(c) for c in self.columns]
         return [(link, list(zip(columns, row, strict=True))) for link, row in zip(links, self.text_rows, strict=True)]
 
-    def column(self, index: int) -> list:
+    def column(self, index: int) -> list[Any]:
         return [row[index] for row in self.rows]
 
 
@@ -65,7 +66,7 @@ class PercentileCont(Aggregate):
     output_field = FloatField()
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression, *, fraction: float, **extra):
+    def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
         super().__init__(expression, fraction=float(fraction), **extra)
 
 

@@ -9,6 +9,7 @@ while the lists themselves are always read fresh. With the cache down, they are 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,15 +21,15 @@ from helpdesk.db_router import stale_reads
 from .models import SavedQueue, ServiceDesk
 
 
-def _cached(key: str, count: Callable[[], dict]) -> dict:
-    def compute() -> dict:
+def _cached(key: str, count: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
         with stale_reads():  # counts may be seconds old anyway: the replica's will do
             return count()
 
     if settings.LIST_COUNT_CACHE_SECONDS <= 0 or not cache_usable():
         return compute()
     try:
-        value = cache.get(key)
+        value: dict[str, Any] | None = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache is a nicety: count instead
         cache_failed("list counts")
         return compute()
@@ -41,11 +42,11 @@ def _cached(key: str, count: Callable[[], dict]) -> dict:
     return value
 
 
-def agent_queue_counts(*, user: User, desk: ServiceDesk | None, saved: list[SavedQueue]) -> dict:
+def agent_queue_counts(*, user: User, desk: ServiceDesk | None, saved: list[SavedQueue]) -> dict[str, Any]:
     """{"named": {queue key: count}, "saved": {saved queue id: count}} for this agent."""
     from .selectors import AGENT_QUEUES, agent_queue, capped_count
 
-    def compute() -> dict:
+    def compute() -> dict[str, Any]:
         return {
             "named": {key: capped_count(agent_queue(queue=key, user=user, desk=desk)) for key in AGENT_QUEUES},
             "saved": {item.pk: capped_count(agent_queue(queue=item, user=user, desk=desk)) for item in saved},
@@ -60,7 +61,7 @@ def customer_list_counts(*, user: User, scopes: list[str]) -> dict[str, int]:
     """{scope: count} of a customer's request lists (created, shared, organisation)."""
     from .selectors import capped_count, ticket_list_for_customer
 
-    def compute() -> dict:
+    def compute() -> dict[str, Any]:
         return {key: capped_count(ticket_list_for_customer(user=user, scope=key)) for key in scopes}
 
     return _cached(f"counts:customer:{user.pk}:{','.join(scopes)}", compute)

@@ -16,6 +16,8 @@ index for a rare one), and only `limit` rows come back.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -29,7 +31,7 @@ SEARCH_CANDIDATES = 1000
 _QUERY = "(websearch_to_tsquery('english'::regconfig, %s) || websearch_to_tsquery('spanish'::regconfig, %s))"
 
 
-def _reachable_ids_sql(user: User) -> tuple[str, list]:
+def _reachable_ids_sql(user: User) -> tuple[str, list[Any]]:
     """Ids of the requests a customer's roles reach through an index: a superset of nothing they
     may not see is needed, since the visibility rule filters the result again."""
     organizations = list(
@@ -45,7 +47,9 @@ def _reachable_ids_sql(user: User) -> tuple[str, list]:
     return sql, [user.pk, user.pk, organizations]
 
 
-def ticket_fulltext_search(*, visible: QuerySet[Ticket], user: User, query: str, limit: int, desk_ids) -> list[Ticket]:
+def ticket_fulltext_search(
+    *, visible: QuerySet[Ticket], user: User, query: str, limit: int, desk_ids: list[int] | None
+) -> list[Ticket]:
     """ticket_fulltext_search_primary's answer, read from the replica when there is one."""
     with stale_reads():
         return ticket_fulltext_search_primary(visible=visible, user=user, query=query, limit=limit, desk_ids=desk_ids)

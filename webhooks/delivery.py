@@ -10,7 +10,10 @@ import logging
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,10 +42,12 @@ class Answer:
     excerpt: str
 
 
-def _connect_to_checked(target: Target, timeout: float):
+def _connect_to_checked(target: Target, timeout: float) -> Callable[..., socket.socket]:
     """http.client's connect, only ever to the addresses target_check() approved."""
 
-    def create_connection(address, timeout=timeout, source_address=None):
+    def create_connection(
+        address: tuple[str, int], timeout: float = timeout, source_address: tuple[str, int] | None = None
+    ) -> socket.socket:
         error: OSError | None = None
         for checked in target.addresses:
             try:
@@ -94,7 +99,7 @@ def delivery_headers(*, notification: Notification, secret: str, body: bytes, ti
     }
 
 
-def _log(*, endpoint: Endpoint, notification: Notification, started: float, at, **outcome) -> None:
+def _log(*, endpoint: Endpoint, notification: Notification, started: float, at: datetime, **outcome: Any) -> None:
     DeliveryAttempt.objects.create(
         endpoint=endpoint,
         notification=notification,

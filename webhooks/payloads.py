@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import translation
 
+from accounts.models import User
 from tickets import workflow
 from tickets.emails import ticket_agent_url, ticket_url
 from tickets.fields import field_rows, fields_of_values
@@ -40,7 +41,7 @@ def activities_for_scope(*, ticket: Ticket, scope: str) -> QuerySet[Activity]:
     return activities_visible(ticket=ticket, user=AnonymousUser(), roles=frozenset({workflow.Role.CUSTOMER}))
 
 
-def _person(user, *, scope: str) -> dict | None:
+def _person(user: User | None, *, scope: str) -> dict[str, str] | None:
     if user is None:
         return None
     person = {"name": user.full_name}
@@ -49,7 +50,7 @@ def _person(user, *, scope: str) -> dict | None:
     return person
 
 
-def request_payload(*, ticket: Ticket, scope: str) -> dict:
+def request_payload(*, ticket: Ticket, scope: str) -> dict[str, Any]:
     agent = scope == Endpoint.Scope.AGENT
     fields_by_id = fields_of_values([ticket.field_values])
     request: dict[str, Any] = {
@@ -86,7 +87,7 @@ def request_payload(*, ticket: Ticket, scope: str) -> dict:
     return request
 
 
-def activity_payload(*, activity: Activity, scope: str) -> dict:
+def activity_payload(*, activity: Activity, scope: str) -> dict[str, Any]:
     return {
         "id": activity.pk,
         "kind": activity.kind,

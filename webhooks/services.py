@@ -1,6 +1,7 @@
 """Writes of the webhooks app: endpoints and their secrets, and redelivery."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
@@ -43,7 +44,7 @@ def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
 
 
 @transaction.atomic
-def webhook_redeliver(*, delivery_ids: Iterable) -> int:
+def webhook_redeliver(*, delivery_ids: Iterable[Any]) -> int:
     """Send these deliveries again, with the same delivery id and body, through the outbox (a
     fresh set of attempts); those still waiting or being sent are left as they are."""
     from notifications.models import Notification
