@@ -127,7 +127,13 @@ def home_context(*, user) -> dict:
     vouches = user_vouches(user=user)
     context: dict = {"has_organization": user.memberships.exists(), "vouches": vouches}
     if vouches:
-        context["approval_tickets"] = list(tickets_waiting_for_my_approval(user=user)[: HOME_APPROVALS_SHOWN + 1])
+        waiting = (
+            tickets_waiting_for_my_approval(user=user)
+            .select_related(None)
+            .select_related("requester")
+            .only("reference", "summary", "requester__full_name", "requester__email")
+        )
+        context["approval_tickets"] = list(waiting[: HOME_APPROVALS_SHOWN + 1])
         context["approval_joins"] = list(join_requests_to_decide(user=user, agent=False)[: HOME_APPROVALS_SHOWN + 1])
     recent = timezone.now() - timedelta(days=HOME_JOIN_OUTCOME_DAYS)
     context["my_join_requests"] = list(

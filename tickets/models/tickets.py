@@ -122,6 +122,13 @@ class Ticket(models.Model):
                 condition=models.Q(escalation_requested=True),
             ),
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_clock_idx"),
+            # "Waiting for my approval" on the Help Center's home: an organisation's few waiting
+            # requests, oldest first, without intersecting the organisation's and the status's.
+            models.Index(
+                fields=["organization", "created_at", "id"],
+                name="ticket_org_approval_idx",
+                condition=models.Q(status=Status.WAITING_FOR_APPROVAL),
+            ),
             # The capped counts beside the queue names (tickets/counts.py), read from this index
             # alone: every named queue is a condition on these columns of an open request.
             models.Index(
