@@ -1,11 +1,13 @@
 """The catalogue editor's forms. Texts stored per language are edited side by side: each form
 lists its (English, Spanish) pairs in `pairs`, which the template shows next to each other."""
 
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from tickets.models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, Team
 
@@ -15,34 +17,41 @@ class BilingualMixin:
 
     pairs: tuple[tuple[str, str], ...] = ()
 
-    def bilingual_rows(self):
+    if TYPE_CHECKING:  # what the form it is mixed into provides
+        fields: dict[str, forms.Field]
+
+        def __getitem__(self, name: str) -> BoundField: ...
+
+    def bilingual_rows(self) -> list[tuple[BoundField, BoundField]]:
         return [(self[en], self[es]) for en, es in self.pairs]
 
-    def single_fields(self):
+    def single_fields(self) -> list[BoundField]:
         paired = {name for pair in self.pairs for name in pair}
         return [self[name] for name in self.fields if name not in paired]
 
 
-def _text(label, *, long=False, required=False, max_length=None):
+def _text(
+    label: StrOrPromise, *, long: bool = False, required: bool = False, max_length: int | None = None
+) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 3}) if long else forms.TextInput
     return forms.CharField(label=label, required=required, widget=widget, max_length=max_length)
 
 
-def _key_field(help_text=None) -> forms.SlugField:
+def _key_field(help_text: StrOrPromise | None = None) -> forms.SlugField:
     default = _("Lower-case letters, digits and hyphens; used in addresses and in the catalogue file.")
     return forms.SlugField(label=_("Key"), max_length=64, help_text=help_text or default)
 
 
-class TeamChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
+class TeamChoiceField(forms.ModelChoiceField[Team]):
+    def label_from_instance(self, obj: Team) -> str:
         return f"{obj.name} ({obj.get_tier_display()})"
 
 
 KEY_MESSAGE = _("Use upper-case letters and digits, starting with a letter.")
 
 
-class GroupChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
+class GroupChoiceField(forms.ModelChoiceField[RequestTypeGroup]):
+    def label_from_instance(self, obj: RequestTypeGroup) -> str:
         return obj.display_name
 
 
@@ -57,20 +66,20 @@ class DeskCreateForm(BilingualMixin, forms.Form):
     name_es = _text(_("Name (Spanish)"), max_length=120)
     pairs = (("name", "name_es"),)
 
-    def clean_key(self):
-        key = self.cleaned_data["key"]
+    def clean_key(self) -> str:
+        key: str = self.cleaned_data["key"]
         if ServiceDesk.objects.filter(key=key).exists():
             raise forms.ValidationError(_("Another desk uses this key."))
         return key
 
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"]
         if ServiceDesk.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("Another desk uses this address name."))
         return slug
 
 
-class DeskForm(BilingualMixin, forms.ModelForm):
+class DeskForm(BilingualMixin, forms.ModelForm[ServiceDesk]):
     class Meta:
         model = ServiceDesk
         fields = [
@@ -103,12 +112,12 @@ class TeamForm(forms.Form):
     name = forms.CharField(label=_("Team name"), max_length=120)
     tier = forms.TypedChoiceField(label=_("Tier"), choices=Team.Tier.choices, coerce=int)
 
-    def __init__(self, *args, desk: ServiceDesk, **kwargs):
+    def __init__(self, *args: Any, desk: ServiceDesk, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.desk = desk
 
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
         if self.desk.teams.filter(name=name).exists():
             raise forms.ValidationError(_("This desk already has a team with this name."))
         return name
@@ -120,13 +129,14 @@ class GroupForm(BilingualMixin, forms.Form):
     name_es = _text(_("Name (Spanish)"), max_length=120)
     pairs = (("name", "name_es"),)
 
-    def __init__(self, *args, desk: ServiceDesk, group: RequestTypeGroup | None = None, **kwargs):
+    def __init__(self, *args: Any, desk: ServiceDesk, group: RequestTypeGroup | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.desk, self.group = desk, group
 
-    def clean_key(self):
-        key = self.cleaned_data["key"]
-        taken = self.desk.groups.filter(key=key).exclude(pk=self.group.pk if self.group else None)
+    def clean_key(self) -> str:
+        key: str = self.cleaned_data["key"]
+        # exclude(pk=None) excludes nothing, which is meant here; the plugin refuses a None lookup.
+        taken = self.desk.groups.filter(key=key).exclude(pk=self.group.pk if self.group else None)  # type: ignore[misc]
         if taken.exists():
             raise forms.ValidationError(_("Another group of this desk uses this key."))
         return key
@@ -140,15 +150,15 @@ class RequestTypeCreateForm(BilingualMixin, forms.Form):
     default_team = TeamChoiceField(label=_("Default team"), queryset=Team.objects.none())
     pairs = (("name", "name_es"),)
 
-    def __init__(self, *args, desk: ServiceDesk, **kwargs):
+    def __init__(self, *args: Any, desk: ServiceDesk, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.desk = desk
-        cast(forms.ModelChoiceField, self.fields["group"]).queryset = desk.groups.all()
-        cast(forms.ModelChoiceField, self.fields["default_team"]).queryset = desk.teams.all()
+        cast(GroupChoiceField, self.fields["group"]).queryset = desk.groups.all()
+        cast(TeamChoiceField, self.fields["default_team"]).queryset = desk.teams.all()
         self.fields["default_team"].initial = desk.teams.filter(tier=Team.Tier.TIER_1).first()
 
-    def clean_key(self):
-        key = self.cleaned_data["key"]
+    def clean_key(self) -> str:
+        key: str = self.cleaned_data["key"]
         if self.desk.request_types.filter(key=key).exists():
             raise forms.ValidationError(_("Another request type of this desk uses this key."))
         return key
@@ -159,7 +169,7 @@ class RequestTypeCreateForm(BilingualMixin, forms.Form):
 OPTIONAL_TYPE_FLAGS = [name for name in ("is_catch_all",) if name in {f.name for f in RequestType._meta.get_fields()}]
 
 
-class RequestTypeForm(BilingualMixin, forms.ModelForm):
+class RequestTypeForm(BilingualMixin, forms.ModelForm[RequestType]):
     """Everything about a type but its fields (edited on their own) and its desk."""
 
     class Meta:
@@ -207,16 +217,16 @@ class RequestTypeForm(BilingualMixin, forms.ModelForm):
         ("when_to_use", "when_to_use_es"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         desk = self.instance.desk
-        self.fields["group"].queryset = desk.groups.all()
-        self.fields["default_team"].queryset = desk.teams.all()
-        self.fields["escalation_team"].queryset = desk.teams.all()
+        cast(GroupChoiceField, self.fields["group"]).queryset = desk.groups.all()
+        cast(TeamChoiceField, self.fields["default_team"]).queryset = desk.teams.all()
+        cast(TeamChoiceField, self.fields["escalation_team"]).queryset = desk.teams.all()
         self.fields["key"].help_text = _("Used in the portal's address of the form and in the catalogue file.")
 
-    def clean_key(self):
-        key = self.cleaned_data["key"]
+    def clean_key(self) -> str:
+        key: str = self.cleaned_data["key"]
         if self.instance.desk.request_types.filter(key=key).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("Another request type of this desk uses this key."))
         return key
@@ -257,7 +267,7 @@ class FieldForm(BilingualMixin, forms.Form):
     RULES = ("min_length", "max_length", "min", "max", "not_in_future")
 
     @classmethod
-    def initial_for(cls, field: RequestField) -> dict:
+    def initial_for(cls, field: RequestField) -> dict[str, Any]:
         rules = field.validation or {}
         return {
             **{name: getattr(field, name) for name in ("key", "kind", "name", "name_es", "help_text", "help_text_es")},
@@ -266,8 +276,8 @@ class FieldForm(BilingualMixin, forms.Form):
             **{rule: rules.get(rule) for rule in cls.RULES},
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean gives cleaned_data
         low, high = cleaned.get("min_length"), cleaned.get("max_length")
         if low is not None and high is not None and low > high:
             self.add_error("max_length", _("The maximum length must not be below the minimum."))
@@ -275,7 +285,7 @@ class FieldForm(BilingualMixin, forms.Form):
             self.add_error("max", _("The largest number must not be below the smallest."))
         return cleaned
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, Any]:
         """The cleaned values in the model's shape (validation rules as one dict)."""
         data = self.cleaned_data
         rules = {rule: data[rule] for rule in self.RULES if data.get(rule) not in (None, False)}
@@ -292,13 +302,17 @@ class ChoiceForm(forms.Form):
     label_es = forms.CharField(label=_("Label (Spanish)"), max_length=160, required=False)
 
 
-class BaseChoiceFormSet(forms.BaseFormSet):
-    def clean(self):
-        values = [f.cleaned_data["value"] for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+class BaseChoiceFormSet(forms.BaseFormSet[ChoiceForm]):
+    def clean(self) -> None:
+        values = [
+            f.cleaned_data["value"]
+            for f in self.forms
+            if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
+        ]
         if len(values) != len(set(values)):
             raise forms.ValidationError(_("Two choices have the same stored value."))
 
-    def choices(self) -> list[dict]:
+    def choices(self) -> list[dict[str, Any]]:
         return [
             {key: f.cleaned_data[key] for key in ("value", "label", "label_es") if f.cleaned_data.get(key)}
             for f in self.forms
@@ -306,10 +320,13 @@ class BaseChoiceFormSet(forms.BaseFormSet):
         ]
 
 
-ChoiceFormSet = forms.formset_factory(ChoiceForm, formset=BaseChoiceFormSet, extra=1, can_delete=True, max_num=200)
+ChoiceFormSet = cast(  # the factory is typed as giving a plain BaseFormSet
+    type[BaseChoiceFormSet],
+    forms.formset_factory(ChoiceForm, formset=BaseChoiceFormSet, extra=1, can_delete=True, max_num=200),
+)
 
 
-def choice_initial(field: RequestField) -> list[dict]:
+def choice_initial(field: RequestField) -> list[dict[str, Any]]:
     """The choices offered today (retired ones are kept by the service, not edited)."""
     return [
         {"value": c.get("value"), "label": c.get("label"), "label_es": c.get("label_es", "")}

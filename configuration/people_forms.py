@@ -1,6 +1,6 @@
 """The people editor's forms."""
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,32 +11,34 @@ from accounts.models import Membership, Organization, Site
 from tickets.models import Team
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(forms.ModelForm[Organization]):
     class Meta:
         model = Organization
         fields = ["name", "kind", "provider_id", "is_active"]
         labels = {"is_active": _("Active (its members see its requests)")}
 
-    def clean_provider_id(self):
+    def clean_provider_id(self) -> str | None:
         return (self.cleaned_data.get("provider_id") or "").strip() or None
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(forms.ModelForm[Site]):
     class Meta:
         model = Site
         fields = ["name", "address", "is_primary"]
 
 
-class BaseSiteFormSet(forms.BaseInlineFormSet):
-    def clean(self):
+class BaseSiteFormSet(forms.BaseInlineFormSet[Site, Organization, SiteForm]):
+    def clean(self) -> None:
         super().clean()
-        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        # _should_delete_form is Django's, missing from the stubs.
+        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]  # type: ignore[attr-defined]
         if kept and sum(bool(f.cleaned_data.get("is_primary")) for f in kept) != 1:
             raise forms.ValidationError(_("Mark exactly one site as the primary one."))
 
 
-SiteFormSet = forms.inlineformset_factory(
-    Organization, Site, form=SiteForm, formset=BaseSiteFormSet, extra=1, can_delete=True
+SiteFormSet = cast(  # the factory is typed as giving a plain BaseInlineFormSet
+    type[BaseSiteFormSet],
+    forms.inlineformset_factory(Organization, Site, form=SiteForm, formset=BaseSiteFormSet, extra=1, can_delete=True),
 )
 
 
@@ -44,16 +46,16 @@ class MemberAddForm(forms.Form):
     email = CanonicalEmailField(label=_("E-mail address of the person"))
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.STAFF)
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
         self.person = user_by_email(address=email)
         if self.person is None:
             raise forms.ValidationError(_("Nobody has an account with this address yet."))
         return email
 
 
-class SiteChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
+class SiteChoices(forms.ModelMultipleChoiceField[Site]):
+    def label_from_instance(self, obj: Site) -> str:
         return obj.name
 
 
@@ -63,13 +65,13 @@ class MembershipRoleForm(forms.Form):
         label=_("Sites"), queryset=Site.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
     )
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["sites"]).queryset = organization.sites.all()
+        cast(SiteChoices, self.fields["sites"]).queryset = organization.sites.all()
 
 
-class TeamChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
+class TeamChoices(forms.ModelMultipleChoiceField[Team]):
+    def label_from_instance(self, obj: Team) -> str:
         return f"{obj.desk.display_name}: {obj.name} ({obj.get_tier_display()})"
 
 

@@ -19,12 +19,12 @@ class _RollBack(Exception):
     pass
 
 
-def preview_language(raw) -> str:
+def preview_language(raw: str | None) -> str:
     return raw if raw in LANGUAGES else "en"
 
 
 def preview_render(
-    *, request_type_id: int, language: str, user: User, apply: Callable[[RequestType], None] | None = None
+    *, request_type_id: int, language: str | None, user: User, apply: Callable[[RequestType], None] | None = None
 ) -> str:
     """The preview's HTML. `apply` makes the unsaved edits on the freshly read type (and may save
     rows): whatever it writes is undone before this returns."""

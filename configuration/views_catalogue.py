@@ -2,19 +2,25 @@
 customer's form previewed in either language. Thin doors: forms validate, configuration.catalogue
 decides."""
 
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from tickets.forms import parse_id
 from tickets.models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, Team
 
 from . import catalogue
 from .access import CATALOGUE_PERMISSION, PEOPLE_PERMISSION, catalogue_required, may_configure
 from .forms import (
+    BaseChoiceFormSet,
     ChoiceFormSet,
     DeskCreateForm,
     DeskForm,
@@ -28,19 +34,23 @@ from .forms import (
 )
 from .preview import preview_language, preview_render
 
+Apply = Callable[[RequestType], None]  # unsaved edits, made on the type being previewed
 
-def _wants_json(request) -> bool:
+
+def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _order_items(rows, url_name: str, detail=lambda row: "") -> list[dict]:
+def _order_items(
+    rows: Iterable[Any], url_name: str, detail: Callable[[Any], str] = lambda row: ""
+) -> list[dict[str, Any]]:
     return [
         {"id": row.pk, "label": row.display_name, "detail": detail(row), "url": reverse(url_name, args=[row.pk])}
         for row in rows
     ]
 
 
-def _reorder(request, items, back: str):
+def _reorder(request: HttpRequest, items: QuerySet[Any], back: str) -> HttpResponse:
     """Save a new order: the whole list (`order`, sent by the script after a drag or a move) or
     one row one place up or down (`item` and `direction`, the buttons without a script)."""
     if "order" in request.POST:
@@ -64,7 +74,7 @@ def _reorder(request, items, back: str):
 # --- Desks -----------------------------------------------------------------------------------
 
 
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     # The menu's one link: staff who may manage people only land on the people pages.
     if not may_configure(request.user, CATALOGUE_PERMISSION) and may_configure(request.user, PEOPLE_PERMISSION):
         return redirect("configuration:people")
@@ -72,7 +82,7 @@ def index(request):
 
 
 @catalogue_required
-def _catalogue_index(request):
+def _catalogue_index(request: HttpRequest) -> HttpResponse:
     desks = ServiceDesk.objects.prefetch_related("groups", "request_types")
     context = {"desks": desks, "desk_items": _order_items(desks, "configuration:desk_edit", lambda d: d.key)}
     return render(request, "configuration/index.html", context)
@@ -80,22 +90,22 @@ def _catalogue_index(request):
 
 @catalogue_required
 @require_POST
-def desks_order(request):
+def desks_order(request: HttpRequest) -> HttpResponse:
     return _reorder(request, ServiceDesk.objects.all(), reverse("configuration:index") + "#order")
 
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def desk_new(request):
+def desk_new(request: HttpRequest) -> HttpResponse:
     form = DeskCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        desk = catalogue.desk_create(**form.cleaned_data, actor=request.user)
+        desk = catalogue.desk_create(**form.cleaned_data, actor=cast(User, request.user))
         messages.success(request, _("The desk is created, hidden from the portal until you activate it."))
         return redirect("configuration:desk_edit", desk.pk)
     return render(request, "configuration/desk_new.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
-def _desk_page(request, desk, *, status=200, **forms):
+def _desk_page(request: HttpRequest, desk: ServiceDesk, *, status: int = 200, **forms: Any) -> HttpResponse:
     groups = [
         (group, _order_items(group.request_types.all(), "configuration:type_edit", _type_detail))
         for group in desk.groups.prefetch_related("request_types")
@@ -118,7 +128,7 @@ def _type_detail(request_type: RequestType) -> str:
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def desk_edit(request, desk_id):
+def desk_edit(request: HttpRequest, desk_id: int) -> HttpResponse:
     desk = get_object_or_404(ServiceDesk, pk=desk_id)
     if request.method == "GET":
         return _desk_page(request, desk)
@@ -132,7 +142,7 @@ def desk_edit(request, desk_id):
 
 @catalogue_required
 @require_POST
-def team_add(request, desk_id):
+def team_add(request: HttpRequest, desk_id: int) -> HttpResponse:
     desk = get_object_or_404(ServiceDesk, pk=desk_id)
     form = TeamForm(request.POST, desk=desk)
     if not form.is_valid():
@@ -144,7 +154,7 @@ def team_add(request, desk_id):
 
 @catalogue_required
 @require_POST
-def group_add(request, desk_id):
+def group_add(request: HttpRequest, desk_id: int) -> HttpResponse:
     desk = get_object_or_404(ServiceDesk, pk=desk_id)
     form = GroupForm(request.POST, desk=desk, prefix="group")
     if not form.is_valid():
@@ -156,14 +166,14 @@ def group_add(request, desk_id):
 
 @catalogue_required
 @require_POST
-def groups_order(request, desk_id):
+def groups_order(request: HttpRequest, desk_id: int) -> HttpResponse:
     desk = get_object_or_404(ServiceDesk, pk=desk_id)
     return _reorder(request, desk.groups.all(), reverse("configuration:desk_edit", args=[desk.pk]) + "#groups")
 
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def group_edit(request, group_id):
+def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(RequestTypeGroup.objects.select_related("desk"), pk=group_id)
     initial = {"key": group.key, "name": group.name, "name_es": group.name_es}
     form = GroupForm(request.POST or None, desk=group.desk, group=group, initial=initial)
@@ -178,7 +188,7 @@ def group_edit(request, group_id):
 
 @catalogue_required
 @require_POST
-def types_order(request, group_id):
+def types_order(request: HttpRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(RequestTypeGroup, pk=group_id)
     return _reorder(request, group.request_types.all(), reverse("configuration:group_edit", args=[group.pk]))
 
@@ -188,11 +198,11 @@ def types_order(request, group_id):
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def type_new(request, desk_id):
+def type_new(request: HttpRequest, desk_id: int) -> HttpResponse:
     desk = get_object_or_404(ServiceDesk, pk=desk_id)
     form = RequestTypeCreateForm(request.POST or None, desk=desk, initial={"group": request.GET.get("group")})
     if request.method == "POST" and form.is_valid():
-        request_type = catalogue.request_type_create(**form.cleaned_data, actor=request.user)
+        request_type = catalogue.request_type_create(**form.cleaned_data, actor=cast(User, request.user))
         messages.success(
             request, _("The request type is created, inactive: add its fields, preview it, then activate it.")
         )
@@ -201,7 +211,15 @@ def type_new(request, desk_id):
     return render(request, "configuration/type_new.html", context, status=400 if form.is_bound else 200)
 
 
-def _type_page(request, request_type, *, form=None, add_form=None, status=200, preview_from=None):
+def _type_page(
+    request: HttpRequest,
+    request_type: RequestType,
+    *,
+    form: RequestTypeForm | None = None,
+    add_form: FieldAddForm | None = None,
+    status: int = 200,
+    preview_from: Apply | None = None,
+) -> HttpResponse:
     language = preview_language(request.POST.get("preview_language") or request.GET.get("preview_language"))
     fields = list(request_type.fields.all())
     live = [f for f in fields if not f.archived]
@@ -217,7 +235,7 @@ def _type_page(request, request_type, *, form=None, add_form=None, status=200, p
         ],  # fmt: skip
         "archived_fields": [f for f in fields if f.archived],
         "preview_language": language,
-        "preview": preview_render(request_type_id=request_type.pk, language=language, user=request.user,
+        "preview": preview_render(request_type_id=request_type.pk, language=language, user=cast(User, request.user),
                                   apply=preview_from),
     }  # fmt: skip
     return render(request, "configuration/type_edit.html", context, status=status)
@@ -232,7 +250,7 @@ def _field_detail(field: RequestField) -> str:
     return " · ".join(str(p) for p in parts)
 
 
-def _apply_type_form(form: RequestTypeForm):
+def _apply_type_form(form: RequestTypeForm) -> Apply:
     def apply(request_type: RequestType) -> None:
         form.instance.pk = request_type.pk
         form.save()
@@ -242,7 +260,7 @@ def _apply_type_form(form: RequestTypeForm):
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def type_edit(request, type_id):
+def type_edit(request: HttpRequest, type_id: int) -> HttpResponse:
     request_type = get_object_or_404(RequestType.objects.select_related("desk", "group"), pk=type_id)
     if request.method == "GET":
         return _type_page(request, request_type)
@@ -259,20 +277,23 @@ def type_edit(request, type_id):
 
 @catalogue_required
 @require_POST
-def type_preview(request, type_id):
+def type_preview(request: HttpRequest, type_id: int) -> HttpResponse:
     """The preview alone, of the unsaved edits when they are valid (the script refreshes it)."""
     request_type = get_object_or_404(RequestType.objects.select_related("desk"), pk=type_id)
     form = RequestTypeForm(request.POST, instance=request_type)
     apply = _apply_type_form(form) if form.is_valid() else None
     html = preview_render(
-        request_type_id=type_id, language=request.POST.get("preview_language"), user=request.user, apply=apply
+        request_type_id=type_id,
+        language=request.POST.get("preview_language"),
+        user=cast(User, request.user),
+        apply=apply,
     )
     return HttpResponse(html)
 
 
 @catalogue_required
 @require_POST
-def fields_order(request, type_id):
+def fields_order(request: HttpRequest, type_id: int) -> HttpResponse:
     request_type = get_object_or_404(RequestType, pk=type_id)
     live = request_type.fields.filter(archived=False)
     return _reorder(request, live, reverse("configuration:type_edit", args=[type_id]) + "#fields")
@@ -280,7 +301,7 @@ def fields_order(request, type_id):
 
 @catalogue_required
 @require_POST
-def field_add(request, type_id):
+def field_add(request: HttpRequest, type_id: int) -> HttpResponse:
     request_type = get_object_or_404(RequestType.objects.select_related("desk", "group"), pk=type_id)
     form = FieldAddForm(request.POST, prefix="field")
     if form.is_valid():
@@ -298,7 +319,7 @@ def field_add(request, type_id):
 # --- Fields -----------------------------------------------------------------------------------
 
 
-def _field_forms(request, field):
+def _field_forms(request: HttpRequest, field: RequestField) -> tuple[FieldForm, BaseChoiceFormSet]:
     if request.method == "POST":
         return FieldForm(request.POST), ChoiceFormSet(request.POST, prefix="choices")
     return (
@@ -307,7 +328,7 @@ def _field_forms(request, field):
     )
 
 
-def _apply_field_forms(field, form, choices):
+def _apply_field_forms(field: RequestField, form: FieldForm, choices: BaseChoiceFormSet) -> Apply:
     def apply(request_type: RequestType) -> None:
         RequestField.objects.filter(pk=field.pk).update(
             **form.changes(), choices=choices.choices() if form.cleaned_data["kind"] == RequestField.Kind.CHOICE else []
@@ -316,7 +337,15 @@ def _apply_field_forms(field, form, choices):
     return apply
 
 
-def _field_page(request, field, form, choices, *, status=200, apply=None):
+def _field_page(
+    request: HttpRequest,
+    field: RequestField,
+    form: FieldForm,
+    choices: BaseChoiceFormSet,
+    *,
+    status: int = 200,
+    apply: Apply | None = None,
+) -> HttpResponse:
     language = preview_language(request.POST.get("preview_language") or request.GET.get("preview_language"))
     retired = [c for c in field.choices or [] if c.get("archived")]
     context = {
@@ -328,7 +357,7 @@ def _field_page(request, field, form, choices, *, status=200, apply=None):
         "retired_choices": retired,
         "preview_language": language,
         "preview": preview_render(
-            request_type_id=field.request_type_id, language=language, user=request.user, apply=apply
+            request_type_id=field.request_type_id, language=language, user=cast(User, request.user), apply=apply
         ),
     }
     return render(request, "configuration/field_edit.html", context, status=status)
@@ -336,7 +365,7 @@ def _field_page(request, field, form, choices, *, status=200, apply=None):
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def field_edit(request, field_id):
+def field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
     field = get_object_or_404(RequestField.objects.select_related("request_type__desk"), pk=field_id)
     back = reverse("configuration:type_edit", args=[field.request_type_id]) + "#fields"
     action = request.POST.get("action", "save")
@@ -364,7 +393,7 @@ def field_edit(request, field_id):
             changes=form.changes(),
             choices=choices.choices(),
             sensitive=form.cleaned_data["sensitive"],
-            actor=request.user,
+            actor=cast(User, request.user),
         )
     except catalogue.ChangeRefused as refused:
         for name, message in refused.errors.items():
@@ -382,14 +411,14 @@ def field_edit(request, field_id):
 
 @catalogue_required
 @require_POST
-def field_preview(request, field_id):
+def field_preview(request: HttpRequest, field_id: int) -> HttpResponse:
     field = get_object_or_404(RequestField, pk=field_id)
     form, choices = FieldForm(request.POST), ChoiceFormSet(request.POST, prefix="choices")
     apply = _apply_field_forms(field, form, choices) if form.is_valid() and choices.is_valid() else None
     html = preview_render(
         request_type_id=field.request_type_id,
         language=request.POST.get("preview_language"),
-        user=request.user,
+        user=cast(User, request.user),
         apply=apply,
     )
     return HttpResponse(html)

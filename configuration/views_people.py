@@ -1,8 +1,10 @@
 """People in the editor: organisations, sites, members and roles, agents and their teams, and
 deactivating a person; plus the offboarding a resolved "Staff terminated" request offers."""
 
+from typing import cast
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from .access import people_required
 from .offboarding import OffboardingRefused, member_offboard, offboarding_candidates
 from .people_forms import (
     AgentTeamsForm,
+    BaseSiteFormSet,
     MemberAddForm,
     MembershipRoleForm,
     OrganizationForm,
@@ -29,7 +32,7 @@ from .people_forms import (
 
 
 @people_required
-def people_index(request):
+def people_index(request: HttpRequest) -> HttpResponse:
     form = PeopleSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     context = {
@@ -44,7 +47,7 @@ def people_index(request):
 
 @people_required
 @require_http_methods(["GET", "POST"])
-def organization_new(request):
+def organization_new(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = form.save()
@@ -54,7 +57,15 @@ def organization_new(request):
     return render(request, "configuration/organization_new.html", {"form": form}, status=status)
 
 
-def _organization_page(request, organization, *, form=None, sites=None, member_form=None, status=200):
+def _organization_page(
+    request: HttpRequest,
+    organization: Organization,
+    *,
+    form: OrganizationForm | None = None,
+    sites: BaseSiteFormSet | None = None,
+    member_form: MemberAddForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     memberships = organization.memberships.select_related("user").order_by("user__full_name")
     context = {
         "organization": organization,
@@ -76,7 +87,7 @@ def _organization_page(request, organization, *, form=None, sites=None, member_f
 
 @people_required
 @require_http_methods(["GET", "POST"])
-def organization_edit(request, organization_id):
+def organization_edit(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=organization_id)
     if request.method == "GET":
         return _organization_page(request, organization)
@@ -93,7 +104,7 @@ def organization_edit(request, organization_id):
 
 @people_required
 @require_POST
-def member_add(request, organization_id):
+def member_add(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=organization_id)
     form = MemberAddForm(request.POST, prefix="member")
     if not form.is_valid():
@@ -105,7 +116,7 @@ def member_add(request, organization_id):
 
 @people_required
 @require_POST
-def membership_edit(request, membership_id):
+def membership_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
     back = reverse("configuration:organization_edit", args=[membership.organization_id]) + "#members"
     if request.POST.get("action") == "remove":
@@ -123,7 +134,7 @@ def membership_edit(request, membership_id):
 
 @people_required
 @require_http_methods(["GET", "POST"])
-def person_detail(request, user_id):
+def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     form = AgentTeamsForm(request.POST or None, initial={"teams": person.teams.all()})
     if request.method == "POST" and person.pk == request.user.pk and not request.user.is_superuser:
@@ -144,7 +155,7 @@ def person_detail(request, user_id):
 
 @people_required
 @require_http_methods(["GET", "POST"])
-def person_deactivate(request, user_id):
+def person_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     """A confirmation page, then the deactivation: sessions and API tokens end now."""
     person = get_object_or_404(User, pk=user_id)
     if person.pk == request.user.pk:
@@ -154,7 +165,7 @@ def person_deactivate(request, user_id):
         messages.error(request, _("Only a superuser can deactivate a superuser."))
         return redirect("configuration:person_detail", person.pk)
     if request.method == "POST" and person.is_active:
-        sessions, tokens = user_deactivate(user=person, actor=request.user)
+        sessions, tokens = user_deactivate(user=person, actor=cast(User, request.user))
         messages.success(
             request,
             _("%(name)s is deactivated: %(sessions)d sessions ended, %(tokens)d API tokens revoked; requests stay.")
@@ -166,7 +177,7 @@ def person_deactivate(request, user_id):
 
 @people_required
 @require_POST
-def person_reactivate(request, user_id):
+def person_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     User.objects.filter(pk=person.pk).update(is_active=True)
     messages.success(request, _("%(name)s can sign in again.") % {"name": person.full_name})
@@ -176,7 +187,7 @@ def person_reactivate(request, user_id):
 # --- Offboarding from a resolved "Staff terminated" request -------------------------------------
 
 
-def _agent_ticket(request, reference) -> Ticket:
+def _agent_ticket(request: HttpRequest, reference: str | None) -> Ticket:
     reference = parse_reference(reference)
     if reference is None or not request.user.is_authenticated:
         raise Http404
@@ -190,19 +201,21 @@ def _agent_ticket(request, reference) -> Ticket:
 
 
 @require_POST
-def offboard(request, reference):
+def offboard(request: HttpRequest, reference: str) -> HttpResponse:
     """First click: find the member the request names (an audited reveal) and ask to confirm;
     the confirmation (with `user`) deactivates them."""
     ticket = _agent_ticket(request, reference)
     back = reverse("agent:ticket_detail", args=[ticket.reference])
     try:
         if "user" in request.POST:
-            member = member_offboard(ticket=ticket, actor=request.user, user_id=parse_id(request.POST["user"]) or 0)
+            member = member_offboard(
+                ticket=ticket, actor=cast(User, request.user), user_id=parse_id(request.POST["user"]) or 0
+            )
             messages.success(
                 request, _("%(name)s is deactivated; their sessions and API tokens ended.") % {"name": member.full_name}
             )
             return redirect(back)
-        candidates = offboarding_candidates(ticket=ticket, actor=request.user)
+        candidates = offboarding_candidates(ticket=ticket, actor=cast(User, request.user))
     except OffboardingRefused as refused:
         messages.error(request, str(refused))
         return redirect(back)

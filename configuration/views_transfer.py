@@ -1,12 +1,15 @@
 """The catalogue as a file from the editor: download it, and upload one (dry run first)."""
 
+from typing import Any, cast
+
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from tickets.catalogue import (
     CatalogueFileError,
     CatalogueInvalid,
@@ -24,7 +27,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 @catalogue_required
-def catalogue_download(request, fmt):
+def catalogue_download(request: HttpRequest, fmt: str) -> HttpResponse:
     fmt = "json" if fmt == "json" else "yaml"
     response = HttpResponse(
         catalogue_dump(catalogue_export(), fmt=fmt), content_type=f"application/{fmt}; charset=utf-8"
@@ -40,7 +43,8 @@ def _uploaded_text(form: ImportForm) -> str | None:
         form.add_error("file", _("The file is larger than 2 MB."))
         return None
     try:
-        return upload.read().decode("utf-8")
+        text: str = upload.read().decode("utf-8")
+        return text
     except UnicodeDecodeError:
         form.add_error("file", _("The file is not UTF-8 text."))
         return None
@@ -48,12 +52,12 @@ def _uploaded_text(form: ImportForm) -> str | None:
 
 @catalogue_required
 @require_http_methods(["GET", "POST"])
-def catalogue_file(request):
+def catalogue_file(request: HttpRequest) -> HttpResponse:
     """Upload: checked first, then a dry run lists the changes with a button to apply exactly that
     file; problems are listed with their line and place, and nothing changes."""
     confirming = "content" in request.POST  # the dry run's "Import" button, with the file it checked
     form = ImportForm(request.POST or None, request.FILES or None) if not confirming else ImportForm()
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     if request.method == "GET":
         return render(request, "configuration/catalogue_file.html", context)
     text = request.POST.get("content") if confirming else None
@@ -63,7 +67,7 @@ def catalogue_file(request):
             return render(request, "configuration/catalogue_file.html", context, status=400)
     try:
         data, lines = catalogue_parse(text)
-        report = catalogue_import(data=data, lines=lines, dry_run=dry_run, actor=request.user)
+        report = catalogue_import(data=data, lines=lines, dry_run=dry_run, actor=cast(User, request.user))
     except CatalogueFileError as error:
         context["problems"] = [_("line %(line)s: %(error)s") % {"line": error.line or "?", "error": error}]
         return render(request, "configuration/catalogue_file.html", context, status=400)

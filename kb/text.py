@@ -4,6 +4,7 @@ word stems for the search on a database without PostgreSQL's dictionaries."""
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import nh3
 import snowballstemmer
@@ -46,7 +47,7 @@ def article_html(text: str) -> SafeString:
 
 
 @lru_cache(maxsize=4)
-def _stemmer(language: str):
+def _stemmer(language: str) -> Any:  # snowballstemmer has no types
     return snowballstemmer.stemmer(STEM_LANGUAGES.get(language, "english"))
 
 
@@ -58,7 +59,8 @@ def stems_of(text: str, *, language: str) -> list[str]:
     """The Snowball stems of the words of a text, in order ("ausencias" -> "ausenci"): the
     algorithm PostgreSQL's english and spanish dictionaries use, so both searches agree."""
     stemmer = _stemmer(language)
-    return stemmer.stemWords(words_of(text))
+    stems: list[str] = stemmer.stemWords(words_of(text))
+    return stems
 
 
 def stems_column(text: str, *, language: str) -> str:

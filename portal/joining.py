@@ -3,11 +3,12 @@ approval" list of vouching roles and agents, and the decision. The rules are acc
 and tickets.approvals'."""
 
 from datetime import timedelta
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from accounts.joining import (
     join_requests_of,
     join_requests_to_decide,
 )
-from accounts.models import JoinRequest
+from accounts.models import JoinRequest, User
 from accounts.ratelimit import ratelimit
 from tickets.approvals import tickets_waiting_for_my_approval
 from tickets.forms import parse_id
@@ -32,19 +33,22 @@ from tickets.visibility import user_is_agent
 APPROVALS_PAGE_SIZE = 100
 
 
-def _user_key(request) -> str:
+def _user_key(request: HttpRequest) -> str:
     return str(request.user.pk) if request.user.is_authenticated else ""
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(scope="join", rate_setting="RATELIMIT_JOIN_LOOKUP", keys=(_user_key,))
-def join_organization(request):
+def join_organization(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # login_required: signed in
     form = JoinOrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             join_request = join_request_create(
-                user=request.user, query=form.cleaned_data["organization"], message=form.cleaned_data["message"]
+                user=user,
+                query=form.cleaned_data["organization"],
+                message=form.cleaned_data["message"],
             )
         except JoinRequestError as error:
             form.add_error(error.field, str(error))
@@ -55,23 +59,25 @@ def join_organization(request):
                 % {"name": join_request.organization.name},
             )
             return redirect("portal:join")
-    context = {"form": form, "join_requests": join_requests_of(user=request.user)[:20]}
+    context = {"form": form, "join_requests": join_requests_of(user=user)[:20]}
     return render(request, "portal/join.html", context, status=400 if form.is_bound else 200)
 
 
-def _approver(request) -> bool:
+def _approver(request: HttpRequest) -> bool:
     """Whether this person approves anything: a vouching role, an agent or an admin."""
-    return user_vouches(user=request.user) or user_is_agent(user=request.user)
+    user = cast(User, request.user)  # the views calling it are login_required
+    return user_vouches(user=user) or user_is_agent(user=user)
 
 
 @login_required
-def approvals(request):
+def approvals(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # login_required: signed in
     if not _approver(request):
         raise Http404
-    agent = user_is_agent(user=request.user)
+    agent = user_is_agent(user=user)
     context = {
-        "join_requests": list(join_requests_to_decide(user=request.user, agent=agent)[:APPROVALS_PAGE_SIZE]),
-        "tickets": list(tickets_waiting_for_my_approval(user=request.user)[:APPROVALS_PAGE_SIZE]),
+        "join_requests": list(join_requests_to_decide(user=user, agent=agent)[:APPROVALS_PAGE_SIZE]),
+        "tickets": list(tickets_waiting_for_my_approval(user=user)[:APPROVALS_PAGE_SIZE]),
         "decision_form": JoinDecisionForm(),
     }
     return render(request, "portal/approvals.html", context)
@@ -79,10 +85,11 @@ def approvals(request):
 
 @login_required
 @require_POST
-def join_request_answer(request, join_request_id):
-    agent = user_is_agent(user=request.user)
+def join_request_answer(request: HttpRequest, join_request_id: int) -> HttpResponse:
+    user = cast(User, request.user)  # login_required: signed in
+    agent = user_is_agent(user=user)
     pk = parse_id(join_request_id)
-    join_request = join_requests_for_decider(user=request.user, agent=agent).filter(pk=pk).first() if pk else None
+    join_request = join_requests_for_decider(user=user, agent=agent).filter(pk=pk).first() if pk else None
     if join_request is None:
         raise Http404
     if join_request.status != JoinRequest.Status.PENDING:
@@ -93,7 +100,7 @@ def join_request_answer(request, join_request_id):
         approve = form.cleaned_data["decision"] == "approve"
         try:
             join_request_decide(
-                join_request=join_request, actor=request.user, approve=approve, agent=agent,
+                join_request=join_request, actor=user, approve=approve, agent=agent,
                 note=form.cleaned_data["note"],
             )  # fmt: skip
         except JoinRequestError as error:
@@ -107,8 +114,8 @@ def join_request_answer(request, join_request_id):
                 messages.success(request, _("You declined %(name)s's request; they were told.") % {"name": name})
             return redirect("portal:approvals")
     context = {
-        "join_requests": list(join_requests_to_decide(user=request.user, agent=agent)[:APPROVALS_PAGE_SIZE]),
-        "tickets": list(tickets_waiting_for_my_approval(user=request.user)[:APPROVALS_PAGE_SIZE]),
+        "join_requests": list(join_requests_to_decide(user=user, agent=agent)[:APPROVALS_PAGE_SIZE]),
+        "tickets": list(tickets_waiting_for_my_approval(user=user)[:APPROVALS_PAGE_SIZE]),
         "decision_form": JoinDecisionForm(),
         "failed_form": form,
         "failed_id": join_request.pk,
@@ -120,12 +127,12 @@ HOME_APPROVALS_SHOWN = 5
 HOME_JOIN_OUTCOME_DAYS = 30
 
 
-def home_context(*, user) -> dict:
+def home_context(*, user: User) -> dict[str, Any]:
     """What the Help Center's home adds for joining and approvals: "Waiting for my approval"
     for vouching roles (and agents), the outcome of one's own requests to join, and for someone
     in no organisation yet, the way in."""
     vouches = user_vouches(user=user)
-    context: dict = {"has_organization": user.memberships.exists(), "vouches": vouches}
+    context: dict[str, Any] = {"has_organization": user.memberships.exists(), "vouches": vouches}
     if vouches:
         waiting = (
             tickets_waiting_for_my_approval(user=user)

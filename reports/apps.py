@@ -5,7 +5,7 @@ class ReportsConfig(AppConfig):
     name = "reports"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         # The satisfaction survey hangs from the lifecycle's resolution (tickets/events.py).
         from tickets.events import ticket_resolved
 

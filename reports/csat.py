@@ -8,6 +8,7 @@ score, valid CSAT_LINK_MAX_AGE_DAYS days, good for one answer (the survey takes 
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -116,7 +117,9 @@ def survey_current(*, ticket: Ticket) -> SatisfactionSurvey | None:
     return SatisfactionSurvey.objects.filter(ticket=ticket, resolved_at=ticket.resolved_at).first()
 
 
-def survey_answer(*, survey: SatisfactionSurvey, score: int, comment: str = "", user: User | None = None) -> None:
+def survey_answer(
+    *, survey: SatisfactionSurvey, score: int, comment: str = "", user: User | AnonymousUser | None = None
+) -> None:
     """Take the one answer of a survey; a second one (or a race with one) is refused."""
     if score not in SCORES:
         raise SurveyRefused(_("Choose a rating from 1 to 5."))

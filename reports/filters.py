@@ -3,15 +3,16 @@ own, by the visibility rule), type, organisation, channel, and the periods of th
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
-from tickets.models import Channel, RequestType
+from tickets.models import Channel, RequestType, ServiceDesk
 from tickets.visibility import agent_desks, agent_visibility_q
 
 MAX_DAYS = {"day": 92, "week": 731, "month": 1096}
@@ -85,13 +86,13 @@ def period_label(day: date, period: str) -> str:
 
 
 class ReportFilterForm(forms.Form):
-    desk: forms.ModelChoiceField = forms.ModelChoiceField(
+    desk: forms.ModelChoiceField[ServiceDesk] = forms.ModelChoiceField(
         queryset=None, required=False, to_field_name="slug", label=_("Desk"), empty_label=_("All my desks")
     )
-    request_type: forms.ModelChoiceField = forms.ModelChoiceField(
+    request_type: forms.ModelChoiceField[RequestType] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Request type"), empty_label=_("Any type")
     )
-    organization: forms.ModelChoiceField = forms.ModelChoiceField(
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Organisation"), empty_label=_("Any organisation")
     )
     channel = forms.ChoiceField(required=False, label=_("Channel"))
@@ -101,20 +102,20 @@ class ReportFilterForm(forms.Form):
         required=False, label=_("Per"), choices=[("week", _("Week")), ("day", _("Day")), ("month", _("Month"))]
     )
 
-    def __init__(self, data=None, *, user: User):
+    def __init__(self, data: QueryDict | None = None, *, user: User):
         super().__init__(data)
         self.user = user
         desks = agent_desks(user=user)
-        cast(forms.ModelChoiceField, self.fields["desk"]).queryset = desks
-        request_type = cast(forms.ModelChoiceField, self.fields["request_type"])
+        cast(forms.ModelChoiceField[ServiceDesk], self.fields["desk"]).queryset = desks
+        request_type = cast(forms.ModelChoiceField[RequestType], self.fields["request_type"])
         request_type.queryset = RequestType.objects.filter(desk__in=desks).select_related("desk")
         request_type.label_from_instance = lambda obj: f"{obj.desk.key} · {obj.display_name}"  # type: ignore[method-assign]
         organizations = Organization.objects.filter(is_active=True).order_by("name")
-        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
+        cast(forms.ModelChoiceField[Organization], self.fields["organization"]).queryset = organizations
         cast(forms.ChoiceField, self.fields["channel"]).choices = [("", _("Any channel")), *Channel.choices]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # Form.clean gives cleaned_data
         today = timezone.localdate()
         end = data.get("date_to") or today
         start = data.get("date_from") or end - timedelta(days=DEFAULT_DAYS - 1)

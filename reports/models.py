@@ -4,6 +4,7 @@ knowledge-base deflection events. The dashboard aggregates these, never the live
 so it costs the same at a million requests as at a thousand."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +14,7 @@ from tickets.models import Ticket
 from tickets.workflow import OPEN_STATUSES
 
 
-def _ref(model, **kwargs):
+def _ref(model: str | type[models.Model], **kwargs: Any) -> models.ForeignKey[Any, Any]:
     # Summary rows point at their dimensions without holding them: a desk, type or person
     # deleted in the admin must never be blocked by (or cascade into) the report tables.
     return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", **kwargs)
@@ -60,7 +61,7 @@ class TicketFact(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"fact {self.ticket_id}"
 
 
@@ -83,7 +84,7 @@ class BacklogSnapshot(models.Model):
     class Meta:
         indexes = [models.Index(fields=["day", "desk"], name="backlog_day_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.day} {self.status}: {self.count}"
 
 
@@ -100,7 +101,7 @@ class ReportRefresh(models.Model):
     build_cursor = models.BigIntegerField(default=0)
     build_started_at = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} at {self.finished_at}"
 
 
@@ -131,7 +132,7 @@ class SatisfactionSurvey(models.Model):
         ]
         indexes = [models.Index(fields=["asked_at"], name="survey_asked_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"survey {self.ticket_id} {self.resolved_at:%Y-%m-%d}"
 
 
@@ -163,5 +164,5 @@ class DeflectionEvent(models.Model):
             models.Index(fields=["session"], name="deflection_session_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.session} {self.kind}"

@@ -2,15 +2,17 @@
 
 import csv
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
+from accounts.models import User
 from tickets.selectors import _csv_cell
 from tickets.views import agent_required
 
@@ -35,7 +37,7 @@ SECTIONS: list[tuple[str, StrOrPromise, Callable[[Scope], Table | tuple[Table, .
 ]
 
 
-def _as_tuple(result) -> tuple[Table, ...]:
+def _as_tuple(result: Table | tuple[Table, ...]) -> tuple[Table, ...]:
     return result if isinstance(result, tuple) else (result,)
 
 
@@ -85,12 +87,12 @@ def _draw(table: Table) -> None:
         )  # fmt: skip
 
 
-def _form(request) -> ReportFilterForm:
-    return ReportFilterForm(request.GET, user=request.user)
+def _form(request: HttpRequest) -> ReportFilterForm:
+    return ReportFilterForm(request.GET, user=cast(User, request.user))  # agent_required: signed in
 
 
 @agent_required
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid():
         return render(request, "agent/reports/dashboard.html", {"form": form, "sections": []}, status=400)
@@ -126,7 +128,7 @@ def table_csv(table: Table) -> HttpResponse:
 
 
 # Which section computes each table (the CSV computes only that section).
-TABLE_SECTION = {
+TABLE_SECTION: dict[str, Callable[[Scope], Table | tuple[Table, ...]]] = {
     "volume": report_volume, "backlog_status": report_backlog, "backlog_tier": report_backlog,
     "sla_desk": report_sla, "sla_type": report_sla, "channels": report_channels,
     "organizations": report_organizations, "sites": report_organizations, "provider_months": report_organizations,
@@ -137,7 +139,7 @@ TABLE_SECTION = {
 
 
 @agent_required
-def dashboard_csv(request, key: str):
+def dashboard_csv(request: HttpRequest, key: str) -> HttpResponse:
     """One table of the dashboard, with the same filters, exactly as the page shows it."""
     function = TABLE_SECTION.get(key)
     if function is None:

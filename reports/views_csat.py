@@ -4,7 +4,7 @@ the request page (signed in, through the visibility rule)."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,12 +32,12 @@ class RatingForm(forms.Form):
     )
 
 
-def _refused(request, error: SurveyRefused):
+def _refused(request: HttpRequest, error: SurveyRefused) -> HttpResponse:
     return render(request, "portal/csat_refused.html", {"message": str(error)}, status=error.status)
 
 
 @require_http_methods(["GET", "POST"])
-def csat_answer(request, reference: str, token: str):
+def csat_answer(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     """The page an e-mail's score link opens: the score chosen, a comment box, one button. The
     answer is taken on the button, not on the click, because mail scanners open links."""
     try:
@@ -58,7 +58,7 @@ def csat_answer(request, reference: str, token: str):
 
 @login_required
 @require_POST
-def request_rate(request, reference: str):
+def request_rate(request: HttpRequest, reference: str) -> HttpResponse:
     """The rating form on the request page."""
     try:
         ticket = ticket_get_visible(user=request.user, reference=reference)

@@ -1,18 +1,20 @@
 """The "Other" trend pages: the trend with its recurring phrases, one phrase's requests, and the
 admin's two actions on a phrase (draft a type, move the requests into an active one)."""
 
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count
-from django.http import Http404
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from tickets.errors import TicketError
 from tickets.models import ServiceDesk
 from tickets.selectors import capped_count
@@ -21,7 +23,7 @@ from tickets.views import agent_required
 from . import charts
 from .charts import Series
 from .facts import reports_freshness, reports_refresh_if_stale
-from .filters import ReportFilterForm
+from .filters import ReportFilterForm, Scope
 from .other import (
     may_shape_catalogue,
     other_recategorise,
@@ -31,6 +33,7 @@ from .other import (
     report_other_trend,
     request_type_draft_from_phrase,
 )
+from .tables import Table
 from .views import table_csv
 
 PHRASE_MAX = 120
@@ -41,8 +44,9 @@ class PhraseForm(forms.Form):
     phrase = forms.CharField(max_length=PHRASE_MAX, label=gettext_lazy("Word or phrase"))
 
 
-def _filters(request) -> ReportFilterForm:
-    return ReportFilterForm(request.GET if request.method == "GET" else request.POST, user=request.user)
+def _filters(request: HttpRequest) -> ReportFilterForm:
+    data = request.GET if request.method == "GET" else request.POST
+    return ReportFilterForm(data, user=cast(User, request.user))  # agent_required: signed in
 
 
 def _filter_query(form: ReportFilterForm) -> str:
@@ -54,7 +58,7 @@ def _phrase_url(filter_query: str, phrase: str) -> str:
     return f"{reverse('reports:other_phrase')}?{query}"
 
 
-def _tables(form: ReportFilterForm):
+def _tables(form: ReportFilterForm) -> tuple[Scope, Table, Table]:
     scope = form.scope()
     query = _filter_query(form)
     trend = report_other_trend(scope)
@@ -74,7 +78,7 @@ def _tables(form: ReportFilterForm):
 
 
 @agent_required
-def other_trend(request):
+def other_trend(request: HttpRequest) -> HttpResponse:
     form = _filters(request)
     if not form.is_valid():
         return render(request, "agent/reports/other.html", {"form": form, "tables": []}, status=400)
@@ -86,7 +90,7 @@ def other_trend(request):
 
 
 @agent_required
-def other_csv(request, key: str):
+def other_csv(request: HttpRequest, key: str) -> HttpResponse:
     form = _filters(request)
     if key not in ("other_trend", "other_phrases") or not form.is_valid():
         raise Http404
@@ -94,7 +98,7 @@ def other_csv(request, key: str):
     return table_csv(trend if key == "other_trend" else phrases)
 
 
-def _phrase_or_404(request) -> str:
+def _phrase_or_404(request: HttpRequest) -> str:
     form = PhraseForm(request.GET if request.method == "GET" else request.POST)
     if not form.is_valid():
         raise Http404
@@ -102,7 +106,7 @@ def _phrase_or_404(request) -> str:
 
 
 @agent_required
-def other_phrase(request):
+def other_phrase(request: HttpRequest) -> HttpResponse:
     """One phrase's "Other" requests, and the admin's actions on them."""
     phrase = _phrase_or_404(request)
     form = _filters(request)
@@ -119,8 +123,8 @@ def other_phrase(request):
         "count": capped_count(tickets),
         "shown_max": TICKETS_SHOWN,
         "desks": desks,
-        "may_shape": may_shape_catalogue(request.user),
-        "targets": recategorise_targets(scope) if may_shape_catalogue(request.user) else [],
+        "may_shape": may_shape_catalogue(cast(User, request.user)),
+        "targets": recategorise_targets(scope) if may_shape_catalogue(cast(User, request.user)) else [],
         "filter_query": _filter_query(form),
         "filter_items": [(k, v) for k, v in form.data.items() if k in form.fields and v],
     }
@@ -129,16 +133,18 @@ def other_phrase(request):
 
 @agent_required
 @require_POST
-def other_draft(request):
+def other_draft(request: HttpRequest) -> HttpResponse:
     """Draft an inactive request type named after the phrase; the catalogue editor opens it."""
     phrase = _phrase_or_404(request)
-    desk = ServiceDesk.objects.filter(pk__in=_filters(request).fields["desk"].queryset.values("pk"),
+    desk_field = cast(forms.ModelChoiceField[ServiceDesk], _filters(request).fields["desk"])
+    offered = cast(QuerySet[ServiceDesk], desk_field.queryset)  # set in ReportFilterForm.__init__
+    desk = ServiceDesk.objects.filter(pk__in=offered.values("pk"),
                                       slug=request.POST.get("draft_desk", "")).first()  # fmt: skip
     if desk is None:
         messages.error(request, _("Choose one of your desks for the new request type."))
         return redirect(_phrase_url("", phrase))
     try:
-        draft = request_type_draft_from_phrase(phrase=phrase, desk=desk, actor=request.user)
+        draft = request_type_draft_from_phrase(phrase=phrase, desk=desk, actor=cast(User, request.user))
     except TicketError as error:
         messages.error(request, str(error))
         return redirect(_phrase_url("", phrase))
@@ -153,7 +159,7 @@ def other_draft(request):
 
 @agent_required
 @require_POST
-def other_move(request):
+def other_move(request: HttpRequest) -> HttpResponse:
     """Move the phrase's "Other" requests into an active type (each change logged, no e-mail)."""
     phrase = _phrase_or_404(request)
     form = _filters(request)
@@ -166,7 +172,7 @@ def other_move(request):
         messages.error(request, _("Choose an active request type of your desks."))
         return redirect(back)
     try:
-        moved = other_recategorise(scope=scope, phrase=phrase, request_type=target, actor=request.user)
+        moved = other_recategorise(scope=scope, phrase=phrase, request_type=target, actor=cast(User, request.user))
     except TicketError as error:
         messages.error(request, str(error))
         return redirect(back)

@@ -25,7 +25,7 @@ from .models import Activity, Ticket
 
 logger = logging.getLogger(__name__)
 
-Listener = Callable[[Activity], None]
+Listener = Callable[[Activity], object]  # what a listener returns is ignored
 _in_transaction: list[Listener] = []
 _after_commit: list[Listener] = []
 

@@ -66,7 +66,7 @@ def _sql_array(words: tuple[str, ...] | list[str]) -> str:
     return "ARRAY[" + ",".join("'" + w.replace("'", "''") + "'" for w in words) + "]::text[]"
 
 
-def _type_templates() -> list[dict]:
+def _type_templates() -> list[dict[str, Any]]:
     """Per request type: its ids and the stored field values every seeded request of it carries."""
     rows = []
     for rt in RequestType.objects.filter(is_active=True).select_related("default_team", "escalation_team"):
@@ -102,15 +102,15 @@ class SeedLoader:
         self.log = log
         self.started = time.monotonic()
 
-    def step(self, label: str, sql: str, params: dict | list | None = None) -> int:
+    def step(self, label: str, sql: str, params: dict[str, Any] | list[Any] | None = None) -> int:
         t0 = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            count = cursor.rowcount
+            count: int = cursor.rowcount
         self.log(f"  {label}: {max(count, 0):,} rows in {time.monotonic() - t0:.1f} s")
         return count
 
-    def run(self) -> dict:
+    def run(self) -> dict[str, Any]:
         if connection.vendor != "postgresql":
             raise RuntimeError("seed_load writes PostgreSQL only")
         catalogue_import(data=catalogue_load_file(DEMO_CATALOGUE))
@@ -240,7 +240,7 @@ class SeedLoader:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
-    def _temp_types(self, types: list[dict]) -> None:
+    def _temp_types(self, types: list[dict[str, Any]]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 """CREATE TEMP TABLE seed_type (k int PRIMARY KEY, id bigint, desk_id bigint, team1 bigint,
@@ -403,7 +403,7 @@ class SeedLoader:
             {"t0": self.ticket0, "u0": self.user0, "a0": self.agent0, "a": s.agents},
         )
 
-    def _rest(self, types: list[dict]) -> None:
+    def _rest(self, types: list[dict[str, Any]]) -> None:
         s = self.s
         params = {"t0": self.ticket0, "u0": self.user0}
         self.step(

@@ -2,10 +2,15 @@
 calendar is read once and laid out as running totals of business minutes per day, so each
 row's time left is two look-ups rather than a walk over its calendar."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from .sla import BusinessCalendar, calendar_for_desk, calendar_from_settings
+
+if TYPE_CHECKING:
+    from .models import SlaCalendar, Ticket
 
 
 class BusinessTimeline:
@@ -74,11 +79,12 @@ def _timelines(desk_ids: set[int], now: datetime) -> dict[int, BusinessTimeline]
             default = default or BusinessTimeline(calendar_from_settings(), around=now)
             timelines[desk.pk] = default
         else:
-            timelines[desk.pk] = BusinessTimeline(calendar_for_desk_row(desk.calendar), around=now)
+            calendar = cast("SlaCalendar", desk.calendar)  # calendar_id is set
+            timelines[desk.pk] = BusinessTimeline(calendar_for_desk_row(calendar), around=now)
     return timelines
 
 
-def calendar_for_desk_row(row) -> BusinessCalendar:
+def calendar_for_desk_row(row: "SlaCalendar") -> BusinessCalendar:
     """A BusinessCalendar from an SlaCalendar row whose holidays are already fetched."""
     from zoneinfo import ZoneInfo
 
@@ -91,7 +97,9 @@ def calendar_for_desk_row(row) -> BusinessCalendar:
     )
 
 
-def _clock(*, ticket, due: datetime | None, met_at: datetime | None, timeline, now: datetime) -> Clock:
+def _clock(
+    *, ticket: "Ticket", due: datetime | None, met_at: datetime | None, timeline: BusinessTimeline, now: datetime
+) -> Clock:
     if met_at is not None:
         return Clock("met", due=due, met_at=met_at)
     if not ticket.is_open or due is None:
@@ -103,7 +111,7 @@ def _clock(*, ticket, due: datetime | None, met_at: datetime | None, timeline, n
     return Clock("overdue", due=due, minutes=-timeline.minutes_between(due, now))
 
 
-def clocks_attach(tickets, *, now: datetime) -> None:
+def clocks_attach(tickets: Iterable["Ticket"], *, now: datetime) -> None:
     """Set `first_response_clock` and `resolution_clock` on each ticket (a constant number of
     queries for the page: one for the desks' calendars and one for their holidays)."""
     tickets = list(tickets)

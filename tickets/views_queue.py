@@ -1,10 +1,10 @@
 """The queue table's own doors and helpers: which columns an agent shows and in what order,
 and the sort links of its headings."""
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,11 +15,12 @@ from accounts.models import User
 
 from .agent_access import agent_required
 from .forms import safe_next_url
+from .models import SavedQueue, ServiceDesk
 from .queues import QUEUE_COLUMNS, QUEUE_SORTS, queue_columns_for, queue_sort_parse
 from .services import queue_columns_set
 
 
-def queue_table_context(request: HttpRequest, *, queue, desk) -> dict:
+def queue_table_context(request: HttpRequest, *, queue: str | SavedQueue, desk: ServiceDesk | None) -> dict[str, Any]:
     """Columns to show (each with its heading's sort link and aria-sort) and the sort in use."""
     sort = request.GET.get("sort", "")
     key, descending = queue_sort_parse(sort, queue=queue)
@@ -55,7 +56,7 @@ def queue_table_context(request: HttpRequest, *, queue, desk) -> dict:
 
 @agent_required
 @require_POST
-def queue_columns(request: HttpRequest):
+def queue_columns(request: HttpRequest) -> HttpResponse:
     """Save the agent's columns: the ticked ones in the listed order, one moved up or down."""
     order = [key for key in dict.fromkeys(request.POST.getlist("order")) if key in QUEUE_COLUMNS]
     order += [key for key in QUEUE_COLUMNS if key not in order]

@@ -6,7 +6,7 @@ class WebhooksConfig(AppConfig):
     name = "webhooks"
     verbose_name = _("Webhooks")
 
-    def ready(self):
+    def ready(self) -> None:
         from notifications.channels import channel_register
         from tickets.events import ticket_event_subscribe
 

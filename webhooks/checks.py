@@ -1,11 +1,13 @@
 """Settings of the webhooks that must agree with the workers' time limits."""
 
+from typing import Any
+
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, register
 
 
 @register()
-def check_webhook_timeout(app_configs=None, **kwargs):
+def check_webhook_timeout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     # One delivery takes at most about twice the timeout (connect, then the answer); the task's
     # soft limit must leave room for it and for logging the attempt.
     soft_limit = settings.CELERY_TASK_SOFT_TIME_LIMIT or 0

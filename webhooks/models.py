@@ -1,3 +1,5 @@
+from uuid import UUID
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +71,7 @@ class Endpoint(models.Model):
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -94,9 +96,9 @@ class DeliveryAttempt(models.Model):
         verbose_name_plural = _("webhook delivery log")
         indexes = [models.Index(fields=["endpoint", "-attempted_at"], name="webhook_attempt_endpoint_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} #{self.attempt}"
 
     @property
-    def delivery_id(self):
+    def delivery_id(self) -> UUID:
         return self.notification_id

@@ -4,6 +4,9 @@ serializers, the same services and the same visibility rule as the pages.
 Every refusal has one shape: `{"detail": "…"}` (401, 403, 404, 405, 409, 413, 415, 429), or for
 bad input (400) messages by field; documented once in tickets/api/schema.py."""
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
@@ -17,7 +20,7 @@ from tickets.services import TicketError
 DEFAULT_RETRY_AFTER = "60"
 
 
-def api_exception_handler(exc, context):
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain refusals become 400, 403 or 409 with their message, a body over the size limits
     413, in this one place; every 429 says when to try again."""
     if isinstance(exc, TicketError):
@@ -33,7 +36,9 @@ def api_exception_handler(exc, context):
 class SafeJSONParser(JSONParser):
     """JSON, with absurdly nested documents answered 400 instead of crashing the parser."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -1,6 +1,8 @@
 """The OpenAPI schema's shared parts: every operation documents the error answers it can give,
 in the one shape the exception handler (tickets.api.errors) produces."""
 
+from typing import Any, Literal
+
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
@@ -18,7 +20,7 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
         )
     ]
 )
-class ErrorOut(serializers.Serializer):
+class ErrorOut(serializers.Serializer[Any]):
     """Every refusal but a bad field: 401, 403, 404, 409, 413, 429."""
 
     detail = serializers.CharField(help_text="What went wrong, in the caller's language.")
@@ -47,13 +49,13 @@ TAGS_BY_PATH = (("/auth/", "auth"), ("/desks/", "catalogue"), ("/request-types/"
 
 
 class HelpdeskAutoSchema(AutoSchema):
-    def get_tags(self):
+    def get_tags(self) -> list[str]:
         for part, tag in TAGS_BY_PATH:
             if self.path.startswith(f"/api/v1{part}"):
                 return [tag]
         return ["requests"]
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

@@ -1,15 +1,27 @@
 """Output serializers read only the columns a page may show: no serializer here touches
 SensitiveValue except the reveal one, which only the reveal service feeds."""
 
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from tickets.models import Activity, Priority, RequestField, Team, Ticket, WorkItem
+from tickets.models import (
+    Activity,
+    Attachment,
+    Priority,
+    RequestField,
+    RequestType,
+    ServiceDesk,
+    Team,
+    Ticket,
+    WorkItem,
+)
 
 
-class PersonOut(serializers.Serializer):
+class PersonOut(serializers.Serializer[Any]):  # given lists too (many=True), which the stubs refuse
     name = serializers.CharField(source="full_name")
     email = serializers.EmailField()
 
@@ -28,7 +40,7 @@ DETAIL_FIELDS = [
 ]  # fmt: skip
 
 
-class TicketOut(serializers.ModelSerializer):
+class TicketOut(serializers.ModelSerializer[Ticket]):
     """A request as its customers see it: no team, assignee, tier, priority or SLA clocks."""
 
     desk = serializers.CharField(source="desk.key")
@@ -44,8 +56,9 @@ class TicketOut(serializers.ModelSerializer):
         model = Ticket
         fields = CUSTOMER_FIELDS
 
-    def get_url(self, ticket) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api:request_detail", args=[ticket.reference]))
+    def get_url(self, ticket: Ticket) -> str:
+        url: str = self.context["request"].build_absolute_uri(reverse("api:request_detail", args=[ticket.reference]))
+        return url
 
 
 class AgentTicketOut(TicketOut):
@@ -58,26 +71,26 @@ class AgentTicketOut(TicketOut):
         fields = CUSTOMER_FIELDS + AGENT_FIELDS
 
 
-class FieldValueOut(serializers.Serializer):
+class FieldValueOut(serializers.Serializer[Any]):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.CharField(allow_null=True)
 
 
-class SensitiveFieldOut(serializers.Serializer):
+class SensitiveFieldOut(serializers.Serializer[Any]):
     """That a sensitive value exists, never the value."""
 
     label = serializers.CharField()  # type: ignore[assignment]
     masked = serializers.BooleanField(default=True)
 
 
-class ActionOut(serializers.Serializer):
+class ActionOut(serializers.Serializer[Any]):
     action = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     note_required = serializers.BooleanField()
 
 
-class _DetailFields(serializers.Serializer):
+class _DetailFields(serializers.Serializer[Ticket]):
     description = serializers.CharField()
     field_values = serializers.SerializerMethodField()
     sensitive_fields = serializers.SerializerMethodField()
@@ -86,16 +99,16 @@ class _DetailFields(serializers.Serializer):
     merged_into = serializers.CharField(source="merged_into.reference", default=None, allow_null=True)
     escalation_reason = serializers.CharField()
 
-    def get_field_values(self, ticket) -> list[dict]:
+    def get_field_values(self, ticket: Ticket) -> list[dict[str, Any]]:
         return FieldValueOut(self.context["field_rows"], many=True).data  # type: ignore[return-value]
 
-    def get_sensitive_fields(self, ticket) -> list[dict]:
+    def get_sensitive_fields(self, ticket: Ticket) -> list[dict[str, Any]]:
         return SensitiveFieldOut([{"label": label} for label in self.context["sensitive_labels"]], many=True).data  # type: ignore[return-value]
 
-    def get_participants(self, ticket) -> list[dict]:
+    def get_participants(self, ticket: Ticket) -> list[dict[str, Any]]:
         return PersonOut([p.user for p in self.context["participants"]], many=True).data  # type: ignore[return-value]
 
-    def get_actions(self, ticket) -> list[dict]:
+    def get_actions(self, ticket: Ticket) -> list[dict[str, Any]]:
         return ActionOut(self.context["actions"], many=True).data  # type: ignore[return-value]
 
 
@@ -109,7 +122,7 @@ class AgentTicketDetailOut(_DetailFields, AgentTicketOut):
         fields = CUSTOMER_FIELDS + AGENT_FIELDS + DETAIL_FIELDS
 
 
-class AttachmentOut(serializers.Serializer):
+class AttachmentOut(serializers.Serializer[Attachment]):
     """A file; `url` downloads it through the visibility rule."""
 
     id = serializers.IntegerField()
@@ -118,11 +131,12 @@ class AttachmentOut(serializers.Serializer):
     size = serializers.IntegerField()
     url = serializers.SerializerMethodField()
 
-    def get_url(self, attachment) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api:attachment_download", args=[attachment.pk]))
+    def get_url(self, attachment: Attachment) -> str:
+        url: str = self.context["request"].build_absolute_uri(reverse("api:attachment_download", args=[attachment.pk]))
+        return url
 
 
-class ActivityOut(serializers.ModelSerializer):
+class ActivityOut(serializers.ModelSerializer[Activity]):
     actor = serializers.CharField(source="actor.full_name", default=None, allow_null=True)
     attachments = AttachmentOut(many=True)
 
@@ -131,20 +145,20 @@ class ActivityOut(serializers.ModelSerializer):
         fields = ["id", "kind", "visibility", "actor", "body", "old_value", "new_value", "created_at", "attachments"]
 
 
-class RevealedValueOut(serializers.Serializer):
+class RevealedValueOut(serializers.Serializer[Any]):
     key = serializers.CharField(source="field_key")
     label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.CharField()
 
 
-class QueueOut(serializers.Serializer):
+class QueueOut(serializers.Serializer[Any]):
     key = serializers.CharField()
     name = serializers.CharField()
     count = serializers.IntegerField(help_text="Capped: 1001 means more than 1,000.")
     url = serializers.CharField()
 
 
-class WorkItemOut(serializers.ModelSerializer):
+class WorkItemOut(serializers.ModelSerializer[WorkItem]):
     class Meta:
         model = WorkItem
         fields = ["id", "title", "kind", "status", "external_url", "created_at", "done_at"]
@@ -164,7 +178,7 @@ class AgentWorkItemOut(WorkItemOut):
 # --- Input ------------------------------------------------------------------------------------
 
 
-class VersionIn(serializers.Serializer):
+class VersionIn(serializers.Serializer[Any]):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version you last read; a change on a stale one is refused (409)."
     )
@@ -218,7 +232,7 @@ class MergeIn(VersionIn):
     )  # fmt: skip
 
 
-class RelatedIn(serializers.Serializer):
+class RelatedIn(serializers.Serializer[Any]):
     reference = serializers.RegexField(
         r"^\s*[A-Za-z][A-Za-z0-9]{0,9}-\d{1,9}\s*$", max_length=24, help_text="Another request of your desks."
     )
@@ -228,27 +242,27 @@ class RequestTypeChangeIn(VersionIn):
     request_type = serializers.IntegerField(min_value=1, help_text="A request type of the same desk (its id).")
 
 
-class WorkItemStatusIn(serializers.Serializer):
+class WorkItemStatusIn(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=WorkItem.Status.choices)
 
 
-class ShareIn(serializers.Serializer):
+class ShareIn(serializers.Serializer[Any]):
     email = serializers.EmailField(help_text="A colleague of the request's organisation.")
 
 
-class WorkItemLinkIn(serializers.Serializer):
+class WorkItemLinkIn(serializers.Serializer[Any]):
     work_item = serializers.IntegerField(required=False, min_value=1)
     title = serializers.CharField(required=False, max_length=255)
     kind = serializers.ChoiceField(choices=WorkItem.Kind.choices, default=WorkItem.Kind.BUG)
     external_url = serializers.URLField(required=False, allow_blank=True, default="")
 
-    def validate(self, data):
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("work_item") and not (data.get("title") or "").strip():
             raise serializers.ValidationError({"title": _("Choose a work item or give a new one a title.")})
         return data
 
 
-class SubmitIn(serializers.Serializer):
+class SubmitIn(serializers.Serializer[Any]):
     """Only these keys are read: anything else in the body (status, requester, organization,
     reference, tier, …) is ignored. Status is never writable: it changes through /transitions/."""
 
@@ -273,7 +287,7 @@ class SubmitIn(serializers.Serializer):
     )
 
 
-class OnBehalfIn(serializers.Serializer):
+class OnBehalfIn(serializers.Serializer[Any]):
     """An agent files a request for a caller or an e-mail sender (the workspace's "New request")."""
 
     request_type = serializers.IntegerField(min_value=1, help_text="A request type of one of your desks (its id).")
@@ -305,11 +319,11 @@ SUBMIT_EXAMPLE = OpenApiExample(
 )
 
 
-class NotifyIn(serializers.Serializer):
+class NotifyIn(serializers.Serializer[Any]):
     notify = serializers.BooleanField(help_text="Whether you get e-mail about this request.")
 
 
-class NotifyOut(serializers.Serializer):
+class NotifyOut(serializers.Serializer[Any]):
     notify = serializers.BooleanField()
 
 
@@ -320,31 +334,32 @@ class ApprovalIn(VersionIn):
     )
 
 
-class ParticipantOut(serializers.Serializer):
+class ParticipantOut(serializers.Serializer[Any]):
     name = serializers.CharField(source="user.full_name")
     email = serializers.EmailField(source="user.email")
     notify = serializers.BooleanField()
     removable = serializers.BooleanField(help_text="Whether you may remove this person.")
 
 
-class AttachmentIn(serializers.Serializer):
+class AttachmentIn(serializers.Serializer[Any]):
     file = serializers.FileField()
 
 
 # --- Catalogue --------------------------------------------------------------------------------
 
 
-class DeskOut(serializers.Serializer):
+class DeskOut(serializers.Serializer[Any]):  # given querysets too (many=True), which the stubs refuse
     key = serializers.CharField(help_text="Prefix of the desk's references, e.g. CSD.")
     name = serializers.CharField(source="display_name")
     description = serializers.CharField(source="localized_description")
     request_types_url = serializers.SerializerMethodField()
 
-    def get_request_types_url(self, desk) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api:desk_request_types", args=[desk.key]))
+    def get_request_types_url(self, desk: ServiceDesk) -> str:
+        url: str = self.context["request"].build_absolute_uri(reverse("api:desk_request_types", args=[desk.key]))
+        return url
 
 
-class RequestTypeOut(serializers.Serializer):
+class RequestTypeOut(serializers.Serializer[RequestType]):
     id = serializers.IntegerField(help_text="Name it as `request_type` when you submit a request.")
     key = serializers.CharField()
     desk = serializers.CharField(source="desk.key")
@@ -356,27 +371,30 @@ class RequestTypeOut(serializers.Serializer):
     needs_approval = serializers.BooleanField(help_text="Held until a vouching role of the organisation approves it.")
     url = serializers.SerializerMethodField()
 
-    def get_url(self, request_type) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api:request_type_detail", args=[request_type.pk]))
+    def get_url(self, request_type: RequestType) -> str:
+        url: str = self.context["request"].build_absolute_uri(
+            reverse("api:request_type_detail", args=[request_type.pk])
+        )
+        return url
 
 
-class RequestTypeGroupOut(serializers.Serializer):
+class RequestTypeGroupOut(serializers.Serializer[Any]):
     key = serializers.CharField()
     name = serializers.CharField()
     request_types = RequestTypeOut(many=True)
 
 
-class DeskRequestTypesOut(serializers.Serializer):
+class DeskRequestTypesOut(serializers.Serializer[Any]):
     desk = DeskOut()
     groups = RequestTypeGroupOut(many=True, help_text='"Contact us about": the types open to you, by group.')
 
 
-class ChoiceOut(serializers.Serializer):
+class ChoiceOut(serializers.Serializer[Any]):
     value = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
 
 
-class FieldValidationOut(serializers.Serializer):
+class FieldValidationOut(serializers.Serializer[Any]):
     min_length = serializers.IntegerField(required=False)
     max_length = serializers.IntegerField(required=False)
     min = serializers.IntegerField(required=False)
@@ -386,7 +404,7 @@ class FieldValidationOut(serializers.Serializer):
     format = serializers.CharField(required=False, help_text="date: YYYY-MM-DD; email: an e-mail address.")
 
 
-class FormFieldOut(serializers.Serializer):
+class FormFieldOut(serializers.Serializer[Any]):
     key = serializers.CharField(help_text="The key to send the value under in `fields`.")
     type = serializers.ChoiceField(
         choices=[*RequestField.Kind.values, "site"],

@@ -3,6 +3,7 @@ JSON). The same format serves the demo data (`load_demo`), `manage.py catalogue_
 `catalogue_import` and the editor's download and upload (/configure/catalogue-file/)."""
 
 from pathlib import Path
+from typing import Any
 
 from .exporter import catalogue_export
 from .fileformat import CatalogueFileError, catalogue_dump, catalogue_parse
@@ -19,7 +20,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-def catalogue_load_file(path: Path) -> dict:
+def catalogue_load_file(path: Path) -> dict[str, Any]:
     """A version 1 file's data (the demo catalogue and the demo people)."""
     data, _lines = catalogue_parse(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("version") != 1:

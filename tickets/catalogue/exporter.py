@@ -1,6 +1,8 @@
 """The whole catalogue in the import format: importing the export changes nothing, and exporting
 again gives the same file."""
 
+from typing import Any
+
 from django.db.models import Prefetch
 
 from ..models import RequestField, RequestType, ServiceDesk
@@ -9,7 +11,7 @@ from .importer import LOCALIZED, TYPE_TEXTS, optional_type_flags
 FIELD_TEXTS = ("name", "name_es", "help_text", "help_text_es")
 
 
-def _field(field: RequestField) -> dict:
+def _field(field: RequestField) -> dict[str, Any]:
     return {
         "key": field.key,
         "kind": field.kind,
@@ -21,7 +23,7 @@ def _field(field: RequestField) -> dict:
     }
 
 
-def _type(request_type: RequestType) -> dict:
+def _type(request_type: RequestType) -> dict[str, Any]:
     data = {
         "key": request_type.key,
         **{k: getattr(request_type, k) for k in LOCALIZED + TYPE_TEXTS},
@@ -45,7 +47,7 @@ def _type(request_type: RequestType) -> dict:
     }
 
 
-def catalogue_export() -> dict:
+def catalogue_export() -> dict[str, Any]:
     """Every desk with its teams, groups, request types and live fields, in their order."""
     types = RequestType.objects.select_related("default_team", "escalation_team").order_by("position", "name")
     desks = ServiceDesk.objects.select_related("calendar").prefetch_related(

@@ -2,10 +2,11 @@
 the file each value was, so an error can name its line."""
 
 import json
+from typing import Any
 
 import yaml
 
-Path = tuple  # ("desks", 0, "groups", 1, "key")
+Path = tuple[str | int, ...]  # ("desks", 0, "groups", 1, "key")
 
 
 class CatalogueFileError(ValueError):
@@ -16,7 +17,7 @@ class CatalogueFileError(ValueError):
         self.line = line
 
 
-def _lines(node, path: Path, lines: dict) -> None:
+def _lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -62,7 +63,7 @@ def catalogue_parse(text: str) -> tuple[object, dict[Path, int]]:
     return data, lines
 
 
-def catalogue_dump(data: dict, *, fmt: str = "yaml") -> str:
+def catalogue_dump(data: dict[str, Any], *, fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     header = "# Help desk catalogue: import with `manage.py catalogue_import FILE` or from /configure/.\n"

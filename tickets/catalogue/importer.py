@@ -5,6 +5,7 @@ would change. Rows are matched by their keys; nothing is deleted: fields left ou
 sensitivity changes goes through tickets.fields.request_field_set_sensitive."""
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 
@@ -12,7 +13,10 @@ from accounts.models import User
 
 from ..fields import field_choices_keeping_stored, field_stored_value_count, request_field_set_sensitive
 from ..models import RequestField, RequestType, RequestTypeGroup, ServiceDesk, SlaCalendar, Team
+from .fileformat import Path
 from .validation import Problem, catalogue_validate
+
+M = TypeVar("M", bound=models.Model)
 
 LOCALIZED = ("name", "name_es")
 # Flags of a request type that other parts of the product add (the reports' "Other" catch-all):
@@ -42,7 +46,7 @@ class CatalogueInvalid(CatalogueError):
 
 @dataclass
 class CatalogueReport:
-    counts: dict
+    counts: dict[str, int]
     changes: list[str] = field(default_factory=list)
     dry_run: bool = False
 
@@ -52,7 +56,7 @@ class _DryRun(Exception):
 
 
 def catalogue_import(
-    *, data, actor: User | None = None, dry_run: bool = False, lines: dict | None = None
+    *, data: Any, actor: User | None = None, dry_run: bool = False, lines: dict[Path, int] | None = None
 ) -> CatalogueReport:
     """Create or update every desk of the file. Raises CatalogueInvalid (listing every problem
     with its place) before anything changes. `actor` is who the activity rows of a sensitivity
@@ -72,11 +76,13 @@ def catalogue_import(
     return CatalogueReport(counts=importer.counts, changes=importer.changes, dry_run=dry_run)
 
 
-def _same(obj, name: str, value) -> bool:
+def _same(obj: models.Model, name: str, value: Any) -> bool:
     model_field = obj._meta.get_field(name)
     if isinstance(model_field, models.ForeignKey):
-        return getattr(obj, model_field.attname) == (value.pk if value is not None else None)
-    return getattr(obj, name) == value
+        same: bool = getattr(obj, model_field.attname) == (value.pk if value is not None else None)
+        return same
+    same = getattr(obj, name) == value
+    return same
 
 
 class _Importer:
@@ -85,11 +91,20 @@ class _Importer:
         self.counts = {"desks": 0, "teams": 0, "groups": 0, "types": 0, "fields": 0}
         self.changes: list[str] = []
 
-    def upsert(self, model, label: str, lookup: dict, values: dict, create_extra: dict | None = None):
-        obj = model.objects.filter(**lookup).first()
+    def upsert(
+        self,
+        model: type[M],
+        label: str,
+        lookup: dict[str, Any],
+        values: dict[str, Any],
+        create_extra: dict[str, Any] | None = None,
+    ) -> M:
+        # The stubs know `objects` on each model class, not on a type variable bound to Model.
+        manager: models.Manager[M] = model.objects  # type: ignore[attr-defined]
+        obj = manager.filter(**lookup).first()
         if obj is None:
             self.changes.append(f"create {label}")
-            return model.objects.create(**lookup, **values, **(create_extra or {}))
+            return manager.create(**lookup, **values, **(create_extra or {}))
         changed = [name for name, value in values.items() if not _same(obj, name, value)]
         if changed:
             for name in changed:
@@ -98,7 +113,7 @@ class _Importer:
             self.changes.append(f"update {label}: {', '.join(changed)}")
         return obj
 
-    def desk(self, data: dict, position: int) -> None:
+    def desk(self, data: dict[str, Any], position: int) -> None:
         values = {
             **{k: data.get(k, "") for k in ("name", "name_es", "description", "description_es", "email_address")},
             "slug": data["slug"],
@@ -110,7 +125,7 @@ class _Importer:
             values["calendar"] = SlaCalendar.objects.get(name=data["calendar"]) if data["calendar"] else None
         desk = self.upsert(ServiceDesk, f"desk {data['key']}", {"key": data["key"]}, values)
         self.counts["desks"] += 1
-        teams = {}
+        teams: dict[str, Team] = {}
         for team_data in data.get("teams") or []:
             label = f"team {desk.key} / {team_data['name']}"
             team = self.upsert(
@@ -130,7 +145,15 @@ class _Importer:
             for type_position, type_data in enumerate(group_data.get("types") or []):
                 self.request_type(desk, group, type_data, type_position, teams, tier_teams)
 
-    def request_type(self, desk, group, data: dict, position: int, teams: dict, tier_teams: dict) -> None:
+    def request_type(
+        self,
+        desk: ServiceDesk,
+        group: RequestTypeGroup,
+        data: dict[str, Any],
+        position: int,
+        teams: dict[str, Team],
+        tier_teams: dict[int, Team],
+    ) -> None:
         sla = data.get("sla") or {}
         if "escalation_team" in data:
             escalation_team = teams[data["escalation_team"]] if data["escalation_team"] else None
@@ -164,7 +187,7 @@ class _Importer:
             self.changes.append(f"archive field {desk.key} / {request_type.key} / {archived.key}")
             RequestField.objects.filter(pk=archived.pk).update(archived=True)
 
-    def field(self, request_type: RequestType, type_label: str, data: dict, position: int) -> None:
+    def field(self, request_type: RequestType, type_label: str, data: dict[str, Any], position: int) -> None:
         label = f"field {type_label.removeprefix('request type ')} / {data['key']}"
         existing = request_type.fields.filter(key=data["key"]).first()
         choices = data.get("choices") or []

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 
 from ..fields import field_kinds_compatible, field_stored_value_count
 from ..models import RequestField, RequestType, ServiceDesk, SlaCalendar
+from .fileformat import Path
 
 DESK_KEY = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -35,7 +36,7 @@ SLA_MINUTES_MAX = 10 * 366 * 24 * 60
 
 @dataclass(frozen=True)
 class Problem:
-    path: tuple
+    path: Path
     line: int | None
     message: str
 
@@ -52,11 +53,11 @@ class Problem:
 
 
 class _Checker:
-    def __init__(self, lines: dict):
+    def __init__(self, lines: dict[Path, int]):
         self.lines = lines
         self.problems: list[Problem] = []
 
-    def add(self, path: tuple, message: str) -> None:
+    def add(self, path: Path, message: str) -> None:
         line = None
         for end in range(len(path), -1, -1):  # the nearest place the file has a line for
             line = self.lines.get(tuple(path[:end]))
@@ -64,7 +65,7 @@ class _Checker:
                 break
         self.problems.append(Problem(tuple(path), line, message))
 
-    def mapping(self, value, path, allowed: set, required: tuple = ()) -> bool:
+    def mapping(self, value: object, path: Path, allowed: set[str], required: tuple[str, ...] = ()) -> bool:
         if not isinstance(value, dict):
             self.add(path, "expected a mapping of keys to values")
             return False
@@ -76,7 +77,16 @@ class _Checker:
                 self.add((*path, key), "required")
         return True
 
-    def text(self, data, key, path, *, max_length=None, pattern=None, hint=""):
+    def text(
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: Path,
+        *,
+        max_length: int | None = None,
+        pattern: re.Pattern[str] | None = None,
+        hint: str = "",
+    ) -> None:
         value = data.get(key)
         if value is None:
             return
@@ -87,11 +97,11 @@ class _Checker:
         elif pattern and value and not pattern.match(value):
             self.add((*path, key), f"“{value}” is not valid: {hint}")
 
-    def boolean(self, data, key, path):
+    def boolean(self, data: dict[str, Any], key: str, path: Path) -> None:
         if key in data and not isinstance(data[key], bool):
             self.add((*path, key), "expected true or false")
 
-    def listing(self, data, key, path) -> list:
+    def listing(self, data: dict[str, Any], key: str, path: Path) -> list[Any]:
         value = data.get(key, [])
         if value is None:
             return []
@@ -101,7 +111,7 @@ class _Checker:
         return value
 
 
-def catalogue_validate(data, lines: dict | None = None) -> list[Problem]:
+def catalogue_validate(data: Any, lines: dict[Path, int] | None = None) -> list[Problem]:
     """Every problem of the file; an empty list means the import will go through."""
     check = _Checker(lines or {})
     if not isinstance(data, dict):
@@ -140,7 +150,7 @@ def catalogue_validate(data, lines: dict | None = None) -> list[Problem]:
     return check.problems
 
 
-def _unique(check: _Checker, seen: dict, value, path, what: str) -> None:
+def _unique(check: _Checker, seen: dict[Any, str], value: Any, path: Path, what: str) -> None:
     if not isinstance(value, str | int) or value in (None, ""):
         return
     if value in seen:
@@ -149,7 +159,7 @@ def _unique(check: _Checker, seen: dict, value, path, what: str) -> None:
         seen[value] = Problem(path, check.lines.get(path), "").place
 
 
-def _check_desk(check: _Checker, desk: dict, path: tuple) -> None:
+def _check_desk(check: _Checker, desk: dict[str, Any], path: Path) -> None:
     teams: dict[str, Any] = {}
     tiers: set[Any] = set()
     for index, team in enumerate(check.listing(desk, "teams", path)):
@@ -181,7 +191,7 @@ def _check_desk(check: _Checker, desk: dict, path: tuple) -> None:
                 _check_type(check, request_type, type_path, desk, set(teams))
 
 
-def _check_type(check: _Checker, data: dict, path: tuple, desk: dict, teams: set) -> None:
+def _check_type(check: _Checker, data: dict[str, Any], path: Path, desk: dict[str, Any], teams: set[str]) -> None:
     check.text(data, "key", path, max_length=50, pattern=SLUG, hint="letters, digits and hyphens")
     check.text(data, "name", path, max_length=160)
     check.text(data, "name_es", path, max_length=160)
@@ -218,13 +228,13 @@ def _check_type(check: _Checker, data: dict, path: tuple, desk: dict, teams: set
         check.add((*path, "fields"), "every request type needs a summary field")
 
 
-def _stored_fields(desk_key, type_key) -> dict[str, RequestField]:
+def _stored_fields(desk_key: str | None, type_key: str | None) -> dict[str, RequestField]:
     if not isinstance(desk_key, str) or not isinstance(type_key, str):
         return {}
     return {f.key: f for f in RequestField.objects.filter(request_type__desk__key=desk_key, request_type__key=type_key)}
 
 
-def _check_field(check: _Checker, field: dict, path: tuple, stored: dict) -> None:
+def _check_field(check: _Checker, field: dict[str, Any], path: Path, stored: dict[Any, RequestField]) -> None:
     check.text(field, "key", path, max_length=64, pattern=SLUG, hint="letters, digits, hyphens and underscores")
     for key in ("name", "name_es"):
         check.text(field, key, path, max_length=160)

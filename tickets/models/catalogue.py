@@ -2,6 +2,7 @@
 fields."""
 
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -160,6 +161,8 @@ class RequestTypeGroup(Localized):
 
 class RequestType(Localized):
     """A "What can we help you with?" choice: its help, audience, team, SLA and fields."""
+
+    form_fields: list[dict[str, Any]]  # set by the API's request type detail, for its serializer
 
     class Audience(models.TextChoices):
         EVERYONE = "everyone", _("Everyone, including people with no organisation yet")

@@ -2,6 +2,7 @@
 attachments, work items; the agents' canned responses and saved queues."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,9 @@ from accounts.models import Organization, Site
 
 from ..workflow import OPEN_STATUSES, Status
 from .catalogue import Localized, RequestField, RequestType, ServiceDesk, Team
+
+if TYPE_CHECKING:
+    from ..sla_clock import Clock
 
 
 class Priority(models.IntegerChoices):
@@ -35,6 +39,10 @@ _OPEN = models.Q(status__in=list(OPEN_STATUSES))
 
 class Ticket(models.Model):
     """A request (a case). Status changes only through tickets.workflow."""
+
+    # Set on a page's tickets by tickets.sla_clock.clocks_attach, for the templates.
+    first_response_clock: "Clock"
+    resolution_clock: "Clock"
 
     desk = models.ForeignKey(ServiceDesk, on_delete=models.PROTECT, related_name="tickets")
     number = models.PositiveIntegerField(editable=False)
@@ -169,6 +177,8 @@ class Ticket(models.Model):
 
 class Participant(models.Model):
     """Someone the request is shared with (the requester too), with their own notify flag."""
+
+    removable: bool  # set by the API's list of a request's people, for its serializer
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
     # PROTECT: who a request was shared with is part of its history.
@@ -338,6 +348,11 @@ class Attachment(models.Model):
 
 class WorkItem(models.Model):
     """An internal engineering ticket (bug or feature request) linked to one or more requests."""
+
+    # Set by the API for its serializer: what this caller may see and do of the item.
+    visible_references: list[str]
+    hidden_count: int
+    changeable: bool
 
     class Kind(models.TextChoices):
         BUG = "bug", _("Bug")

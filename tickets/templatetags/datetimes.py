@@ -32,7 +32,7 @@ def relative_text(value: datetime, now: datetime) -> str:
 
 
 @register.filter(is_safe=True)
-def when(value: datetime | None, now: datetime | None = None):
+def when(value: datetime | None, now: datetime | None = None) -> str:
     """A <time>: relative for recent events ("3 hours ago"), the absolute time on hover and
     keyboard focus (title and a tooltip); older ones in the absolute format."""
     if not value:

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -14,10 +17,10 @@ from tickets.values import SubmittedValues
 class Command(BaseCommand):
     help = "Load the demo catalogue, organisations and users (idempotent)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "load_demo creates users with a known password; it refuses to run with DEBUG off. "
@@ -40,8 +43,8 @@ class Command(BaseCommand):
             )
         )
 
-    def _organizations(self, rows):
-        organizations = {}
+    def _organizations(self, rows: list[dict[str, Any]]) -> dict[str | None, Organization]:
+        organizations: dict[str | None, Organization] = {}
         for row in rows:
             organization, _ = Organization.objects.update_or_create(
                 provider_id=row["provider_id"], defaults={"name": row["name"], "kind": row["kind"]}
@@ -55,8 +58,8 @@ class Command(BaseCommand):
             organizations[organization.provider_id] = organization
         return organizations
 
-    def _users(self, rows, organizations):
-        users = []
+    def _users(self, rows: list[dict[str, Any]], organizations: dict[str | None, Organization]) -> list[User]:
+        users: list[User] = []
         for row in rows:
             user, _ = User.objects.update_or_create(
                 email=row["email"],
@@ -92,7 +95,7 @@ class Command(BaseCommand):
             return 0
         tier1, tier2 = people["tier1"], people["tier2"]
 
-        def submit(who, desk, key, summary, description, **fields):
+        def submit(who: str, desk: str, key: str, summary: str, description: str, **fields: Any) -> Ticket:
             requester = people[who]
             membership = requester.memberships.select_related("organization").first()
             return ticket_submit(

@@ -1,19 +1,24 @@
 """The catalogue: desks, their request types (audience-filtered exactly as the portal's pages)
 and each type's create form, in the caller's language."""
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from tickets.forms import RequestForm, parse_id, request_form_description
 from tickets.models import RequestType, ServiceDesk
 from tickets.selectors import desks_for_portal, request_types_for_user
 
 from .. import serializers as s
+from .common import _caller
 
 
-def request_type_open_to(*, user, request_type_id) -> RequestType:
+def request_type_open_to(*, user: User, request_type_id: int | str) -> RequestType:
     """A request type the caller may submit (the portal's rule), or 404."""
     pk = parse_id(request_type_id)
     if pk is None:
@@ -28,7 +33,7 @@ def request_type_open_to(*, user, request_type_id) -> RequestType:
 
 @extend_schema(responses=s.DeskOut(many=True))
 @api_view(["GET"])
-def desk_list(request):
+def desk_list(request: Request) -> Response:
     """The service desks, in the portal's order."""
     return Response(s.DeskOut(desks_for_portal(), many=True, context={"request": request}).data)
 
@@ -42,12 +47,12 @@ def _desk(key: str) -> ServiceDesk:
 
 @extend_schema(responses=s.DeskRequestTypesOut)
 @api_view(["GET"])
-def desk_request_types(request, key):
+def desk_request_types(request: Request, key: str) -> Response:
     """The request types of one desk that are open to you, by group ("Contact us about"), with
     their help: what each means and when to use it."""
     desk = _desk(key)
-    groups: list[dict] = []
-    for request_type in request_types_for_user(desk=desk, user=request.user).select_related("desk"):
+    groups: list[dict[str, Any]] = []
+    for request_type in request_types_for_user(desk=desk, user=_caller(request)).select_related("desk"):
         if not groups or groups[-1]["pk"] != request_type.group_id:
             group = request_type.group
             groups.append({"pk": group.pk, "key": group.key, "name": group.display_name, "request_types": []})
@@ -89,9 +94,11 @@ def desk_request_types(request, key):
     ],
 )
 @api_view(["GET"])
-def request_type_detail(request, request_type_id):
+def request_type_detail(request: Request, request_type_id: int) -> Response:
     """One request type and its create form: send each field's value under its `key` in
     `fields` when you submit (POST /api/v1/requests/)."""
-    request_type = request_type_open_to(user=request.user, request_type_id=request_type_id)
-    request_type.form_fields = request_form_description(form=RequestForm(request_type=request_type, user=request.user))
+    request_type = request_type_open_to(user=_caller(request), request_type_id=request_type_id)
+    request_type.form_fields = request_form_description(
+        form=RequestForm(request_type=request_type, user=_caller(request))
+    )
     return Response(s.RequestTypeDetailOut(request_type, context={"request": request}).data)

@@ -1,8 +1,10 @@
 """Requests: list, submit, read, comment, transitions, escalation and attachments."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
-from django.http import QueryDict
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -12,12 +14,13 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.identity import InvalidEmail, email_canonical
 from tickets.attachments import attachment_file_response, attachment_stage
 from tickets.forms import RequestForm, parse_id, staged_attachments
-from tickets.models import Attachment
+from tickets.models import Attachment, RequestType, Ticket
 from tickets.queues import encode_cursor, parse_cursor
 from tickets.selectors import (
     activities_visible,
@@ -35,7 +38,7 @@ from tickets.services import (
 
 from .. import serializers as s
 from .catalogue import request_type_open_to
-from .common import API_ACTIONS, _detail, _page, _valid, _visible
+from .common import API_ACTIONS, _caller, _detail, _page, _valid, _visible
 
 # --- Reading ----------------------------------------------------------------------------------
 
@@ -62,11 +65,11 @@ LIST_PARAMETERS = [
 ]
 
 
-def _cursor_error(name: str = "after"):
+def _cursor_error(name: str = "after") -> ValidationError:
     return ValidationError({name: [_("Not a cursor from this list; start again without it.")]})
 
 
-def _filtered(request, tickets):
+def _filtered(request: Request, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The list's filters over what the caller may see (the rule is already applied)."""
     params = request.query_params
     if params.get("desk"):
@@ -79,7 +82,8 @@ def _filtered(request, tickets):
             else tickets.filter(request_type__key=params["type"][:50])
         )
     if params.get("organization"):
-        tickets = tickets.filter(organization_id=parse_id(params["organization"]))
+        # parse_id gives None for a bad id, which Django reads as IS NULL; the plugin refuses a None lookup.
+        tickets = tickets.filter(organization_id=parse_id(params["organization"]))  # type: ignore[misc]
     if params.get("requester"):
         try:
             tickets = tickets.filter(requester__email=email_canonical(params["requester"]))
@@ -98,7 +102,7 @@ def _filtered(request, tickets):
     return tickets
 
 
-def _keyset_page(tickets, *, order: str, after: str):
+def _keyset_page(tickets: QuerySet[Ticket], *, order: str, after: str) -> tuple[list[Ticket], str | None]:
     column, descending = LIST_ORDERS.get(order, LIST_ORDERS["-created"])
     if after:
         cursor = parse_cursor(after)
@@ -133,7 +137,7 @@ def _keyset_page(tickets, *, order: str, after: str):
     examples=[s.SUBMIT_EXAMPLE],
 )
 @api_view(["GET", "POST"])
-def requests(request):
+def requests(request: Request) -> Response:
     """GET: the requests you may see, 50 a page: created by you (default), shared with you, all
     of your organisation, or all; filtered by status, desk, type, organisation, requester and
     updated_since. POST: submit a request through the same form as the portal: name the
@@ -141,10 +145,10 @@ def requests(request):
     return _request_create(request) if request.method == "POST" else _request_list(request)
 
 
-def _request_list(request):
+def _request_list(request: Request) -> Response:
     params = request.query_params
     tickets = ticket_list_for_customer(
-        user=request.user,
+        user=_caller(request),
         scope=params.get("scope", "created"),
         status=params.get("status", ""),
         query=params.get("q", "")[:200],
@@ -156,7 +160,7 @@ def _request_list(request):
 
 @extend_schema(responses=s.AgentTicketDetailOut)
 @api_view(["GET"])
-def request_detail(request, reference):
+def request_detail(request: Request, reference: str) -> Response:
     """One request: its field values (sensitive ones masked), people and the actions open to you."""
     return _detail(request, _visible(request, reference))
 
@@ -169,12 +173,12 @@ def request_detail(request, reference):
     ),
 )
 @api_view(["GET"])
-def request_activities(request, reference):
+def request_activities(request: Request, reference: str) -> Response:
     """The activity log, oldest first, 100 a page; internal notes and changes only for the
     desk's agents."""
     ticket = _visible(request, reference)
     activities = (
-        activities_visible(ticket=ticket, user=request.user).select_related("actor").prefetch_related("attachments")
+        activities_visible(ticket=ticket, user=_caller(request)).select_related("actor").prefetch_related("attachments")
     )
     after = request.query_params.get("after", "")
     if after:
@@ -192,10 +196,10 @@ def request_activities(request, reference):
 
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
-def attachment_download(request, attachment_id):
+def attachment_download(request: Request, attachment_id: int) -> FileResponse:
     """A file of a request you may see (and, for the desk's agents, of its internal notes)."""
     try:
-        attachment = attachment_get_visible(user=request.user, attachment_id=parse_id(attachment_id) or 0)
+        attachment = attachment_get_visible(user=_caller(request), attachment_id=parse_id(attachment_id) or 0)
     except Attachment.DoesNotExist:
         raise NotFound from None
     return attachment_file_response(attachment)
@@ -204,11 +208,11 @@ def attachment_download(request, attachment_id):
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def request_form_data(values: dict, files: dict, *, form: RequestForm, name: str) -> QueryDict:
+def request_form_data(values: dict[str, Any], files: dict[str, Any], *, form: RequestForm, name: str) -> QueryDict:
     """The JSON values as the form's data, files as ids of staged uploads (under `files`, or as
     a list of ids under a file field's key); unknown keys and non-scalar values are refused per
     key, under `name` (the body's own word for them)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     data = QueryDict(mutable=True)
     files = dict(files)
     for key, value in values.items():
@@ -234,15 +238,17 @@ def request_form_data(values: dict, files: dict, *, form: RequestForm, name: str
     return data
 
 
-def _request_type_for_submit(request, data):
+def _request_type_for_submit(request: Request, data: dict[str, Any]) -> RequestType:
     """The request type named by id (the catalogue's), or by key within `desk`, if it is open
     to the caller (the portal's rule); a 400 on `request_type` otherwise."""
     named = data["request_type"].strip()
     try:
         if parse_id(named) is not None:
-            return request_type_open_to(user=request.user, request_type_id=named)
+            return request_type_open_to(user=_caller(request), request_type_id=named)
         desk = desks_for_portal().filter(key=data.get("desk", "").upper()).first()
-        request_type = request_types_for_user(desk=desk, user=request.user).filter(key=named).first() if desk else None
+        request_type = (
+            request_types_for_user(desk=desk, user=_caller(request)).filter(key=named).first() if desk else None
+        )
         if request_type is not None:
             return request_type
     except NotFound:
@@ -250,21 +256,21 @@ def _request_type_for_submit(request, data):
     raise ValidationError({"request_type": [_("No request type with this id or key is open to you.")]})
 
 
-def _request_create(request):
+def _request_create(request: Request) -> Response:
     data = _valid(s.SubmitIn, request)
     request_type = _request_type_for_submit(request, data)
     name = "values" if "values" in data and "fields" not in data else "fields"
-    blank = RequestForm(request_type=request_type, user=request.user)
+    blank = RequestForm(request_type=request_type, user=_caller(request))
     values = request_form_data(data.get(name) or {}, data["files"], form=blank, name=name)
     if "site" in data:
         values["site"] = str(data["site"])
-    form = RequestForm(values, request_type=request_type, user=request.user)
+    form = RequestForm(values, request_type=request_type, user=_caller(request))
     if not form.is_valid():
         raise ValidationError({name: {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}})
     organization, site = form.organization_and_site
     ticket = ticket_submit(
         request_type=request_type,
-        requester=request.user,
+        requester=_caller(request),
         values=form.submitted_values(),
         organization=organization,
         site=site,
@@ -275,7 +281,7 @@ def _request_create(request):
 
 @extend_schema(request=s.TransitionIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
-def request_transition(request, reference):
+def request_transition(request: Request, reference: str) -> Response:
     """Change the status through the lifecycle: 403 when not allowed, 409 on a stale version."""
     ticket = _visible(request, reference)
     data = _valid(s.TransitionIn, request)
@@ -284,7 +290,7 @@ def request_transition(request, reference):
     ticket = ticket_transition(
         ticket=ticket,
         action=data["action"],
-        actor=request.user,
+        actor=_caller(request),
         note=data["note"],
         expected_version=data.get("version"),
     )
@@ -293,16 +299,16 @@ def request_transition(request, reference):
 
 @extend_schema(request=s.CommentIn, responses={201: s.ActivityOut})
 @api_view(["POST"])
-def request_comment(request, reference):
+def request_comment(request: Request, reference: str) -> Response:
     """A public comment, or (agents) an internal note, with files uploaded beforehand."""
     ticket = _visible(request, reference)
     data = _valid(s.CommentIn, request)
-    uploads = staged_attachments(user=request.user, ids=data["attachments"])
+    uploads = staged_attachments(user=_caller(request), ids=data["attachments"])
     if len(uploads) != len(set(data["attachments"])):
         raise ValidationError({"attachments": [_("An attached file is no longer available; please attach it again.")]})
     activity = ticket_comment(
         ticket=ticket,
-        author=request.user,
+        author=_caller(request),
         body=data["body"],
         uploads=uploads,
         internal=data["internal"],
@@ -313,12 +319,12 @@ def request_comment(request, reference):
 
 @extend_schema(request=s.ReasonIn, responses=s.AgentTicketDetailOut)
 @api_view(["POST"])
-def request_escalation(request, reference):
+def request_escalation(request: Request, reference: str) -> Response:
     """A customer asks for escalation: flagged with the reason, priority raised, team told."""
     ticket = _visible(request, reference)
     data = _valid(s.ReasonIn, request)
     ticket = ticket_request_escalation(
-        ticket=ticket, actor=request.user, reason=data["reason"], expected_version=data.get("version")
+        ticket=ticket, actor=_caller(request), reason=data["reason"], expected_version=data.get("version")
     )
     return _detail(request, ticket)
 
@@ -326,13 +332,13 @@ def request_escalation(request, reference):
 @extend_schema(request={"multipart/form-data": s.AttachmentIn}, responses={201: s.AttachmentOut})
 @api_view(["POST"])
 @parser_classes([MultiPartParser])
-def attachment_upload(request):
+def attachment_upload(request: Request) -> Response:
     """Upload one file ahead of the request or comment it belongs to; the same size and type
     checks as the portal. Pass the returned id in `files` or `attachments`."""
     data = _valid(s.AttachmentIn, request)
     upload = data["file"]
     try:
-        attachment = attachment_stage(uploaded_by=request.user, upload=upload)
+        attachment = attachment_stage(uploaded_by=_caller(request), upload=upload)
     except DjangoValidationError as error:
         raise ValidationError({"file": error.messages}) from None
     return Response(s.AttachmentOut(attachment, context={"request": request}).data, status=201)

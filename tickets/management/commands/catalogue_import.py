@@ -1,4 +1,6 @@
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,11 +13,11 @@ class Command(BaseCommand):
         "then all of it is applied in one transaction, or nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="List what would change; change nothing.")
 
-    def handle(self, *args, file, dry_run=False, **options):
+    def handle(self, *args: Any, file: str, dry_run: bool = False, **options: Any) -> None:
         try:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -7,7 +10,7 @@ from tickets.seed import SeedLoader, SeedSizes
 class Command(BaseCommand):
     help = "Fill PostgreSQL with benchmark-sized data (set-based; see tickets/seed.py), then ANALYZE."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         defaults = SeedSizes()
         parser.add_argument("--tickets", type=int, default=defaults.tickets)
         parser.add_argument("--organizations", type=int, default=defaults.organizations)
@@ -17,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--big-org-tickets", type=int, default=defaults.big_org_tickets)
         parser.add_argument("--seed", type=int, default=defaults.seed, help="Same seed, same data.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("seed_load writes PostgreSQL only (set DATABASE_URL).")
         sizes = SeedSizes(
