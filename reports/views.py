@@ -15,9 +15,11 @@ from tickets.selectors import _csv_cell
 from tickets.views import agent_required
 
 from . import charts
+from .cached import summary_cached
 from .charts import Series
 from .facts import reports_freshness, reports_refresh_if_stale
 from .filters import ReportFilterForm, Scope
+from .rollups import summary_version
 from .selectors import report_backlog, report_channels, report_organizations, report_sla, report_volume, report_workload
 from .selectors_feedback import report_csat, report_deflection
 from .tables import Table
@@ -33,6 +35,16 @@ SECTIONS: list[tuple[str, StrOrPromise, Callable[[Scope], Table | tuple[Table, .
     ("deflection", gettext_lazy("Knowledge base"), report_deflection),
     ("workload", gettext_lazy("Agents' workload"), report_workload),
 ]
+
+
+# The sections that read live rows rather than the summary tables: never cached.
+LIVE = {report_csat, report_deflection}
+
+
+def _section(function: Callable[[Scope], Table | tuple[Table, ...]], scope: Scope, version: int) -> tuple[Table, ...]:
+    if function in LIVE:
+        return _as_tuple(function(scope))
+    return _as_tuple(summary_cached(function.__name__, scope, function, version=version))
 
 
 def _as_tuple(result) -> tuple[Table, ...]:
@@ -96,9 +108,10 @@ def dashboard(request):
         return render(request, "agent/reports/dashboard.html", {"form": form, "sections": []}, status=400)
     reports_refresh_if_stale()
     scope = form.scope()
+    version = summary_version()
     sections = []
     for key, heading, function in SECTIONS:
-        tables = _as_tuple(function(scope))
+        tables = _section(function, scope, version)
         for table in tables:
             _draw(table)
         sections.append((key, heading, tables))
@@ -126,7 +139,7 @@ def table_csv(table: Table) -> HttpResponse:
 
 
 # Which section computes each table (the CSV computes only that section).
-TABLE_SECTION = {
+TABLE_SECTION: dict[str, Callable[[Scope], Table | tuple[Table, ...]]] = {
     "volume": report_volume, "backlog_status": report_backlog, "backlog_tier": report_backlog,
     "sla_desk": report_sla, "sla_type": report_sla, "channels": report_channels,
     "organizations": report_organizations, "sites": report_organizations, "provider_months": report_organizations,
@@ -146,5 +159,5 @@ def dashboard_csv(request, key: str):
     if not form.is_valid():
         return HttpResponse(_("Check the filters: %(errors)s") % {"errors": form.errors.as_text()}, status=400,
                             content_type="text/plain; charset=utf-8")  # fmt: skip
-    table = next(t for t in _as_tuple(function(form.scope())) if t.key == key)
+    table = next(t for t in _section(function, form.scope(), summary_version()) if t.key == key)
     return table_csv(table)
