@@ -7,7 +7,10 @@ from typing import cast
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
@@ -84,6 +87,22 @@ def period_label(day: date, period: str) -> str:
     return day.strftime("%Y-%m") if period == "month" else day.isoformat()
 
 
+class QuickSelect(forms.Select):
+    """The same <select> as Django's, written in one pass: the organisation list runs to
+    thousands of options, which the template-rendered widget takes a second or more to write."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(v), mark_safe(" selected") if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class ReportFilterForm(forms.Form):
     desk: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, to_field_name="slug", label=_("Desk"), empty_label=_("All my desks")
@@ -92,7 +111,7 @@ class ReportFilterForm(forms.Form):
         queryset=None, required=False, label=_("Request type"), empty_label=_("Any type")
     )
     organization: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Organisation"), empty_label=_("Any organisation")
+        queryset=None, required=False, label=_("Organisation"), empty_label=_("Any organisation"), widget=QuickSelect
     )
     channel = forms.ChoiceField(required=False, label=_("Channel"))
     date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
