@@ -3,13 +3,14 @@ own, by the visibility rule), type, organisation, channel, and the periods of th
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 from typing import cast
 
 from django import forms
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -93,14 +94,25 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(v), mark_safe(" selected") if str(v) in chosen else "", label) for v, label in self.choices),
+        options = "".join(
+            f'<option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>{escape(str(label))}</option>'
+            for v, label in self.choices
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
-        )
+        final = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{final}>{options}</select>')  # noqa: S308 - escaped above
+
+
+class _NameChoices(ModelChoiceIterator):
+    """The organisations as (id, name) rows, without building a model per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    iterator = _NameChoices
 
 
 class ReportFilterForm(forms.Form):
@@ -110,7 +122,7 @@ class ReportFilterForm(forms.Form):
     request_type: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Request type"), empty_label=_("Any type")
     )
-    organization: forms.ModelChoiceField = forms.ModelChoiceField(
+    organization: forms.ModelChoiceField = OrganizationChoiceField(
         queryset=None, required=False, label=_("Organisation"), empty_label=_("Any organisation"), widget=QuickSelect
     )
     channel = forms.ChoiceField(required=False, label=_("Channel"))
