@@ -20,13 +20,15 @@ from .filters import Scope
 from .rollups import summary_version
 
 T = TypeVar("T")
+# Part of every key: change it when what is cached changes shape (a deploy then misses, never misreads).
+SHAPE = "2"
 log = logging.getLogger(__name__)
 
 
 def _key(name: str, scope: Scope, version: int) -> str:
     parts = (name, str(scope.visibility), scope.start, scope.end, scope.period, scope.desk_id,
              scope.request_type_id, scope.organization_id, scope.channel, get_language(), version)  # fmt: skip
-    return "reports:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"reports:{SHAPE}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def summary_cached(name: str, scope: Scope, compute: Callable[[Scope], T], *, version: int | None = None) -> T:
