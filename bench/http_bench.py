@@ -38,7 +38,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -334,6 +334,10 @@ def page_paths(a: dict, get, deep: int) -> list[tuple[str, str, str]]:
     ]
     if get("agent", "/agent/reports/")[0] == 200:
         rows.append(("reports dashboard", "agent", "/agent/reports/"))
+        # The longest range a month view allows in practice: two years, every figure over ~1M facts.
+        today = datetime.now(UTC).date()
+        two_years = f"/agent/reports/?period=month&date_from={today - timedelta(days=729)}&date_to={today}"
+        rows.append(("reports dashboard (2 years by month)", "agent", two_years))
     return rows
 
 

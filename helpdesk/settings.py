@@ -496,6 +496,9 @@ REPORTS_REFRESH_OVERLAP_SECONDS = env.int("REPORTS_REFRESH_OVERLAP_SECONDS", def
 REPORTS_REFRESH_ON_VIEW = env.bool("REPORTS_REFRESH_ON_VIEW", default=not REDIS_URL)
 # The beat task stops building after this long (under CELERY_TASK_SOFT_TIME_LIMIT); the next run goes on.
 REPORTS_REFRESH_BUDGET_SECONDS = env.float("REPORTS_REFRESH_BUDGET_SECONDS", default=40.0)
+# The dashboard's figures from the summary tables are cached until the tables change (a refresh),
+# at most this long (reports/cached.py).
+REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=3600)
 # Satisfaction survey links in the resolution e-mail stay valid this many days.
 CSAT_LINK_MAX_AGE_DAYS = env.int("CSAT_LINK_MAX_AGE_DAYS", default=14)
 

@@ -18,10 +18,10 @@ from tickets import sla
 from tickets.models import Activity, Ticket
 from tickets.workflow import OPEN_STATUSES, Status
 
-from .models import BacklogSnapshot, ReportRefresh, TicketFact
+from .models import BacklogSnapshot, DailyRollup, ReportRefresh, TicketFact
+from .rollups import REFRESH_NAME, fact_days, rollups_refresh_days, summary_changed
 
 BATCH = 2000
-REFRESH_NAME = "facts"
 FACT_FIELDS = [
     "desk_id", "request_type_id", "organization_id", "site_id", "team_id", "assignee_id", "channel", "status",
     "tier", "created_at", "resolved_at", "first_response_minutes", "resolution_minutes", "first_response_target",
@@ -110,13 +110,18 @@ def _rows(ids: list[int]) -> Iterator[Mapping[str, Any]]:
     )
 
 
-def facts_refresh_tickets(*, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Rewrite the summary rows of these requests. Returns how many were written."""
+def facts_refresh_tickets(*, ids: Iterable[int], now: datetime | None = None, rollups: bool = True) -> int:
+    """Rewrite the summary rows of these requests, and the daily rollups of the days they count
+    on, before and after (a first build sums the rollups once at its end instead: `rollups`
+    False). Returns how many were written."""
     now = now or timezone.now()
     ids = sorted(set(ids))
     calendars: dict[int, sla.BusinessCalendar] = {}
     written = 0
+    days: set[date] = set()
     for start in range(0, len(ids), BATCH):
+        if rollups:
+            days |= fact_days(TicketFact.objects.filter(pk__in=ids[start : start + BATCH]))
         facts = []
         for row in _rows(ids[start : start + BATCH]):
             if row["desk_id"] not in calendars:
@@ -126,6 +131,11 @@ def facts_refresh_tickets(*, ids: Iterable[int], now: datetime | None = None) ->
             facts, update_conflicts=True, unique_fields=["ticket"], update_fields=FACT_FIELDS, batch_size=BATCH
         )
         written += len(facts)
+        if rollups:
+            days |= fact_days(TicketFact.objects.filter(pk__in=ids[start : start + BATCH]))
+    if rollups:
+        rollups_refresh_days(days=days)
+    summary_changed()
     return written
 
 
@@ -154,6 +164,7 @@ def backlog_snapshot(*, day: date | None = None) -> int:
     with transaction.atomic():
         BacklogSnapshot.objects.filter(day=day).delete()
         BacklogSnapshot.objects.bulk_create(rows, batch_size=BATCH)
+        summary_changed()
     return len(rows)
 
 
@@ -164,7 +175,7 @@ def _build(state: ReportRefresh, *, deadline: float | None, now: datetime) -> bo
         ids = list(Ticket.objects.filter(pk__gt=state.build_cursor).order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not ids:
             return True
-        state.tickets += facts_refresh_tickets(ids=ids, now=now)
+        state.tickets += facts_refresh_tickets(ids=ids, now=now, rollups=False)
         state.build_cursor = ids[-1]
         ReportRefresh.objects.filter(pk=state.pk).update(build_cursor=state.build_cursor, tickets=state.tickets)
         if deadline is not None and time.monotonic() > deadline:
@@ -187,11 +198,14 @@ def reports_refresh(*, full: bool = False, budget_seconds: float | None = None) 
                                                              watermark=None, tickets=0)  # fmt: skip
         if not _build(state, deadline=deadline, now=started):
             return state
+        rollups_refresh_days()
         # Done: changes made while it ran are read by the next run, from when the build began.
         watermark, count = state.build_started_at, state.tickets
     else:
         since = state.watermark - timedelta(seconds=settings.REPORTS_REFRESH_OVERLAP_SECONDS)
         watermark, count = started, facts_refresh_tickets(ids=_changed_since(since), now=started)
+        if not DailyRollup.objects.exists() and TicketFact.objects.exists():
+            rollups_refresh_days()  # facts built before the rollups existed: sum every day once
     backlog_snapshot()
     ReportRefresh.objects.filter(pk=state.pk).update(
         watermark=watermark, finished_at=timezone.now(), tickets=count, build_cursor=0, build_started_at=None

@@ -11,11 +11,12 @@ from django.db.models import Count, DateField, Max, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization, Site, User
 from tickets.models import Channel, Team
 from tickets.workflow import OPEN_STATUSES, Status
 
 from .filters import Scope, period_label
-from .models import BacklogSnapshot, TicketFact
+from .models import BacklogSnapshot, DailyRollup, TicketFact
 from .tables import PercentileCont, Table, has_percentiles, hours, percentile, rate
 
 TOP = 10
@@ -31,6 +32,14 @@ def _created(scope: Scope) -> QuerySet[TicketFact]:
     return _facts(scope).filter(created_at__gte=scope.start_at, created_at__lt=scope.end_at)
 
 
+def _rollups(scope: Scope) -> QuerySet[DailyRollup] | None:
+    """The daily rollups of the range, or None where they cannot answer: they carry no
+    organisation, so a filter on one reads the facts."""
+    if scope.organization_id is not None:
+        return None
+    return DailyRollup.objects.filter(scope.q(), day__gte=scope.start, day__lte=scope.end)
+
+
 def _per_period(queryset: QuerySet[TicketFact], column: str, period: str) -> dict[date, int]:
     rows = queryset.annotate(p=Trunc(column, period, output_field=DateField())).values("p").annotate(n=Count("pk"))
     return {row["p"]: row["n"] for row in rows.order_by()}
@@ -38,6 +47,17 @@ def _per_period(queryset: QuerySet[TicketFact], column: str, period: str) -> dic
 
 def report_volume(scope: Scope) -> Table:
     """Requests created and resolved per period."""
+    rollups = _rollups(scope)
+    if rollups is not None:
+        sums = (
+            rollups.annotate(p=Trunc("day", scope.period, output_field=DateField()))
+            .values("p")
+            .annotate(created=Sum("created"), resolved=Sum("resolved"))
+            .order_by()
+        )
+        per_period = {row["p"]: (row["created"], row["resolved"]) for row in sums}
+        rows = [[period_label(p, scope.period), *per_period.get(p, (0, 0))] for p in scope.periods]
+        return Table("volume", _("Requests created and resolved"), [_("Period"), _("Created"), _("Resolved")], rows)
     created = _per_period(_created(scope), "created_at", scope.period)
     resolved_qs = _facts(scope).filter(resolved_at__gte=scope.start_at, resolved_at__lt=scope.end_at)
     resolved = _per_period(resolved_qs, "resolved_at", scope.period)
@@ -92,33 +112,68 @@ def report_backlog(scope: Scope) -> tuple[Table, Table]:
 _TIME_FIELDS = ("first_response_minutes", "resolution_minutes")
 
 
-def _sla_groups(scope: Scope, keys: list[str]) -> list[dict[str, Any]]:
-    """Per group: counts, SLA outcomes and the median and 90th percentile of both times."""
-    annotations = {
-        "n": Count("pk"),
-        "fr_met": Count("pk", filter=Q(first_response_met=True)),
-        "fr_decided": Count("first_response_met"),
-        "res_met": Count("pk", filter=Q(resolution_met=True)),
-        "res_decided": Count("resolution_met"),
-        "fr_target": Max("first_response_target"),
-        "res_target": Max("resolution_target"),
-    }
+def _sla_counts(scope: Scope, keys: list[str]) -> list[dict[str, Any]]:
+    rollups = _rollups(scope)
+    if rollups is not None:
+        return list(
+            rollups.filter(created__gt=0)
+            .values(*keys)
+            .annotate(
+                n=Sum("created"),
+                fr_met=Sum("first_response_met"),
+                fr_decided=Sum("first_response_decided"),
+                res_met=Sum("resolution_met"),
+                res_decided=Sum("resolution_decided"),
+                fr_target=Max("first_response_target"),
+                res_target=Max("resolution_target"),
+            )
+            .order_by(*keys)
+        )
+    return list(
+        _created(scope)
+        .values(*keys)
+        .annotate(
+            n=Count("pk"),
+            fr_met=Count("pk", filter=Q(first_response_met=True)),
+            fr_decided=Count("first_response_met"),
+            res_met=Count("pk", filter=Q(resolution_met=True)),
+            res_decided=Count("resolution_met"),
+            fr_target=Max("first_response_target"),
+            res_target=Max("resolution_target"),
+        )
+        .order_by(*keys)
+    )
+
+
+def _sla_percentiles(scope: Scope, key: str) -> dict[Any, dict[str, float | None]]:
+    """The median and 90th percentile of both times per `key` (a column of the facts), exact:
+    percentile_cont over the facts of the range, read from their covering index."""
     if has_percentiles():
+        annotations = {}
         for name in _TIME_FIELDS:
             annotations[f"{name}_p50"] = PercentileCont(name, fraction=0.5)
             annotations[f"{name}_p90"] = PercentileCont(name, fraction=0.9)
-    groups = list(_created(scope).values(*keys).annotate(**annotations).order_by(*keys))
-    if not has_percentiles():
-        # SQLite has no percentile_cont: the same definition over the group's values (slower).
-        values: dict[tuple[Any, ...], dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-        for row in _created(scope).values(*keys, *_TIME_FIELDS):
-            for name in _TIME_FIELDS:
-                values[tuple(row[k] for k in keys)][name].append(row[name])
-        for group in groups:
-            own = values[tuple(group[k] for k in keys)]
-            for name in _TIME_FIELDS:
-                group[f"{name}_p50"] = percentile(own[name], 0.5)
-                group[f"{name}_p90"] = percentile(own[name], 0.9)
+        rows = _created(scope).values(key).annotate(**annotations).order_by()
+        return {row.pop(key): row for row in rows}
+    # SQLite has no percentile_cont: the same definition over the group's values (slower).
+    values: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for row in _created(scope).values(key, *_TIME_FIELDS):
+        for name in _TIME_FIELDS:
+            values[row[key]][name].append(row[name])
+    return {
+        group: {f"{name}_p{round(f * 100)}": percentile(own[name], f) for name in _TIME_FIELDS for f in (0.5, 0.9)}
+        for group, own in values.items()
+    }
+
+
+def _sla_groups(scope: Scope, keys: list[str]) -> list[dict[str, Any]]:
+    """Per group: counts, SLA outcomes (from the rollups) and the median and 90th percentile of
+    both times (from the facts)."""
+    groups = _sla_counts(scope, keys)
+    percentiles = _sla_percentiles(scope, keys[0])
+    empty = {f"{name}_p{p}": None for name in _TIME_FIELDS for p in (50, 90)}
+    for group in groups:
+        group.update(percentiles.get(group[keys[0]], empty))
     return groups
 
 
@@ -172,18 +227,33 @@ def report_sla(scope: Scope) -> tuple[Table, Table]:
 
 def report_channels(scope: Scope) -> Table:
     """Requests per channel with the Tier I → Tier II escalation rate and the reopen rate."""
-    groups = {
-        row["channel"]: row
-        for row in _created(scope)
-        .values("channel")
-        .annotate(
-            n=Count("pk"),
-            escalated_n=Count("pk", filter=Q(escalated=True)),
-            resolved_n=Count("pk", filter=Q(resolved_at__isnull=False) | Q(reopened=True)),
-            reopened_n=Count("pk", filter=Q(reopened=True)),
+    rollups = _rollups(scope)
+    grouped: list[Any]
+    if rollups is not None:
+        grouped = list(
+            rollups.values("channel")
+            .annotate(
+                n=Sum("created"),
+                escalated_n=Sum("escalated"),
+                resolved_n=Sum("resolved_or_reopened"),
+                reopened_n=Sum("reopened"),
+            )
+            .order_by()
         )
-        .order_by()
-    }
+    else:
+        grouped = list(
+            _created(scope)
+            .values("channel")
+            .annotate(
+                n=Count("pk"),
+                escalated_n=Count("pk", filter=Q(escalated=True)),
+                resolved_n=Count("pk", filter=Q(resolved_at__isnull=False) | Q(reopened=True)),
+                reopened_n=Count("pk", filter=Q(reopened=True)),
+            )
+            .order_by()
+        )
+    # A channel with rollup rows but no request created in the range reads as none.
+    groups = {row["channel"]: row for row in grouped if row["n"]}
     rows: list[list[Any]] = []
     total: defaultdict[str, int] = defaultdict(int)
     for value, label in Channel.choices:
@@ -202,44 +272,61 @@ def report_channels(scope: Scope) -> Table:
     )
 
 
+def _top(facts: QuerySet[TicketFact], key: str, *, limit: int) -> list[dict[str, Any]]:
+    """The (id, count) of the `limit` groups of `key` with most requests and any tied with the
+    last of them, counted by id alone (no join over the facts); at most a few dozen rows."""
+    counts = facts.values(key).annotate(n=Count("pk")).order_by()
+    margin = limit + 40
+    rows = list(counts.order_by("-n")[:margin])
+    if len(rows) == margin and rows[limit - 1]["n"] == rows[-1]["n"]:
+        rows = list(counts.filter(n__gte=rows[limit - 1]["n"]))  # the tie runs past the margin
+    return rows
+
+
+def _ranked(rows: list[dict[str, Any]], key: str, named: QuerySet[Any], *, limit: int) -> list[dict[str, Any]]:
+    """Rows by count, then in the order of `named` (the names sorted by the database, as an
+    ORDER BY count, name would): the first `limit`, each with its names."""
+    order = {row["pk"]: (index, row) for index, row in enumerate(named.filter(pk__in=[r[key] for r in rows]))}
+    ranked = sorted((r for r in rows if r[key] in order), key=lambda r: (-r["n"], order[r[key]][0]))[:limit]
+    return [{**r, **order[r[key]][1]} for r in ranked]
+
+
 def report_organizations(scope: Scope) -> tuple[Table, Table, Table]:
     """The busiest organisations and sites, and requests per provider organisation per month."""
     created = _created(scope).filter(organization_id__isnull=False)
-    orgs = list(
-        created.values("organization_id", "organization__name")
+    organizations = Organization.objects.order_by("name")
+    orgs = _ranked(_top(created, "organization_id", limit=TOP), "organization_id",
+                   organizations.values("pk", "name"), limit=TOP)  # fmt: skip
+    sites = _ranked(_top(created.filter(site_id__isnull=False), "site_id", limit=TOP), "site_id",
+                    Site.objects.order_by("name").values("pk", "name", "organization__name"), limit=TOP)  # fmt: skip
+    providers = created.filter(organization_id__in=organizations.filter(kind="provider").values("pk"))
+    top_providers = list(
+        providers.values("organization_id")
         .annotate(n=Count("pk"))
-        .order_by("-n", "organization__name")[:TOP]
-    )
-    sites = list(
-        created.filter(site_id__isnull=False)
-        .values("site_id", "site__name", "site__organization__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "site__name")[:TOP]
-    )
-    providers = created.filter(organization__kind="provider")
-    top_providers = (
-        providers.values("organization_id").annotate(n=Count("pk")).order_by("-n")[:TOP].values("organization_id")
+        .order_by("-n")[:TOP]
+        .values_list("organization_id", flat=True)
     )
     monthly = (
         providers.filter(organization_id__in=top_providers)
         .annotate(month=Trunc("created_at", "month", output_field=DateField()))
-        .values("organization__name", "month")
+        .values("organization_id", "month")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    provider_names = dict(organizations.filter(pk__in=top_providers).values_list("pk", "name"))
     months = sorted({row["month"] for row in monthly})
     per_org: dict[str, dict[date, int]] = defaultdict(dict)
     for row in monthly:
-        per_org[row["organization__name"]][row["month"]] = row["n"]
+        per_org[provider_names[row["organization_id"]]][row["month"]] = row["n"]
     month_rows: list[list[Any]] = sorted(
         ([name, *[counts.get(m, 0) for m in months], sum(counts.values())] for name, counts in per_org.items()),
         key=lambda r: (-r[-1], r[0]),
     )
     return (
         Table("organizations", _("Busiest organisations"), [_("Organisation"), _("Requests")],
-              [[o["organization__name"], o["n"]] for o in orgs]),
+              [[o["name"], o["n"]] for o in orgs]),
         Table("sites", _("Busiest sites"), [_("Site"), _("Organisation"), _("Requests")],
-              [[s["site__name"], s["site__organization__name"], s["n"]] for s in sites]),
+              [[s["name"], s["organization__name"], s["n"]] for s in sites]),
         Table("provider_months", _("Requests per provider organisation per month"),
               [_("Organisation"), *[m.strftime("%Y-%m") for m in months], _("Total")], month_rows),
     )  # fmt: skip
@@ -260,19 +347,26 @@ def report_workload(scope: Scope) -> tuple[Table, Table, Table]:
         .order_by("-n", "assignee__full_name")[:AGENTS_TOP]
     )
     teams = list(open_now.values("team_id", "team__name").annotate(n=Sum("count")).order_by("-n", "team__name"))
-    resolved = (
+    resolved = list(
         _facts(scope)
         .filter(resolved_at__gte=scope.start_at, resolved_at__lt=scope.end_at)
         .annotate(week=Trunc("resolved_at", "week", output_field=DateField()))
-        .values("week", "assignee_id", "assignee__full_name", "assignee__email")
+        .values("week", "assignee_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    # Counted by id, named after: the join is over the agents, not the requests.
+    people = {
+        pk: full_name or email
+        for pk, full_name, email in User.objects.filter(pk__in={r["assignee_id"] for r in resolved}).values_list(
+            "pk", "full_name", "email"
+        )
+    }
     per_week: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
     row: Any  # a row of the query, then a row of the table
     for row in resolved:
-        name = _person(row, "assignee")
+        name = people.get(row["assignee_id"]) or _("Unassigned")
         per_week[row["week"]][name] += row["n"]
         totals[name] += row["n"]
     names = sorted(totals, key=lambda n: (-totals[n], n))[:WORKLOAD_AGENTS]

@@ -17,9 +17,11 @@ from tickets.selectors import _csv_cell
 from tickets.views import agent_required
 
 from . import charts
+from .cached import summary_cached
 from .charts import Series
 from .facts import reports_freshness, reports_refresh_if_stale
 from .filters import ReportFilterForm, Scope
+from .rollups import summary_version
 from .selectors import report_backlog, report_channels, report_organizations, report_sla, report_volume, report_workload
 from .selectors_feedback import report_csat, report_deflection
 from .tables import Table
@@ -35,6 +37,24 @@ SECTIONS: list[tuple[str, StrOrPromise, Callable[[Scope], Table | tuple[Table, .
     ("deflection", gettext_lazy("Knowledge base"), report_deflection),
     ("workload", gettext_lazy("Agents' workload"), report_workload),
 ]
+
+
+# The sections that read live rows rather than the summary tables: never cached.
+LIVE = {report_csat, report_deflection}
+
+
+def _section(function: Callable[[Scope], Table | tuple[Table, ...]], scope: Scope, version: int) -> tuple[Table, ...]:
+    """A section's tables with their charts drawn: cached with them, unless the section is live."""
+
+    def drawn(scope: Scope) -> tuple[Table, ...]:
+        tables = _as_tuple(function(scope))
+        for table in tables:
+            _draw(table)
+        return tables
+
+    if function in LIVE:
+        return drawn(scope)
+    return summary_cached(function.__name__, scope, drawn, version=version)
 
 
 def _as_tuple(result: Table | tuple[Table, ...]) -> tuple[Table, ...]:
@@ -98,12 +118,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "agent/reports/dashboard.html", {"form": form, "sections": []}, status=400)
     reports_refresh_if_stale()
     scope = form.scope()
+    version = summary_version()
     sections = []
     for key, heading, function in SECTIONS:
-        tables = _as_tuple(function(scope))
-        for table in tables:
-            _draw(table)
-        sections.append((key, heading, tables))
+        sections.append((key, heading, _section(function, scope, version)))
     context = {
         "form": form,
         "sections": sections,
@@ -148,5 +166,5 @@ def dashboard_csv(request: HttpRequest, key: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(_("Check the filters: %(errors)s") % {"errors": form.errors.as_text()}, status=400,
                             content_type="text/plain; charset=utf-8")  # fmt: skip
-    table = next(t for t in _as_tuple(function(form.scope())) if t.key == key)
+    table = next(t for t in _section(function, form.scope(), summary_version()) if t.key == key)
     return table_csv(table)
