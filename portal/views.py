@@ -98,6 +98,7 @@ def desk_detail(request, slug):
 def request_create(request, slug, type_key):
     desk = get_object_or_404(desks_for_portal(), slug=slug)
     request_type = get_object_or_404(request_types_for_user(desk=desk, user=request.user), key=type_key)
+    request_type.desk = desk  # the desk it was looked up in, not read a second time
     form = RequestForm(request.POST or None, request.FILES or None, request_type=request_type, user=request.user)
     if request.method == "POST":
         if form.is_valid():

@@ -27,9 +27,15 @@ PUBLIC, SENSITIVE = "public", "sensitive"
 
 def request_fields_for_submit(*, request_type: RequestType) -> dict[str, RequestField]:
     """The type's live fields by key, row-locked until the submission commits, so a change of a
-    field's sensitivity (which locks the field first) cannot pass a value filed on the wrong side."""
-    fields = request_type.fields.filter(archived=False).select_for_update(no_key=True).order_by("pk")
-    return {field.key: field for field in fields}
+    field's sensitivity (which locks the field first, FOR UPDATE) cannot pass a value filed on the
+    wrong side. On PostgreSQL the lock is FOR SHARE: it still excludes that change (and any UPDATE
+    of the field), but not other submissions, which an exclusive lock would queue one behind the
+    other from here to their commit."""
+    fields = request_type.fields.filter(archived=False).order_by("pk")
+    if connection.vendor != "postgresql":
+        return {field.key: field for field in fields.select_for_update(no_key=True)}
+    sql, params = fields.query.sql_with_params()
+    return {field.key: field for field in RequestField.objects.raw(f"{sql} FOR SHARE", params)}
 
 
 def _choice_label(field: RequestField, value, language_key: str = "label"):

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -51,9 +50,18 @@ SUPPORT_STATUSES = (workflow.Status.WAITING_FOR_SUPPORT, workflow.Status.IN_PROG
 
 def desk_allocate_number(*, desk: ServiceDesk) -> int:
     """Bump the desk's counter. The UPDATE takes the row lock, held to the end of the
-    surrounding transaction, so concurrent submissions queue here: unique and gap-free."""
-    ServiceDesk.objects.filter(pk=desk.pk).update(last_number=F("last_number") + 1)
-    return ServiceDesk.objects.filter(pk=desk.pk).values_list("last_number", flat=True).get()
+    surrounding transaction, so concurrent submissions queue here: unique and gap-free.
+    One statement (UPDATE … RETURNING): every moment between the lock and the commit is one
+    that all other submissions to the desk wait for."""
+    table = connection.ops.quote_name(ServiceDesk._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + 1 WHERE id = %s RETURNING last_number", [desk.pk]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise ServiceDesk.DoesNotExist
+    return int(row[0])
 
 
 def _requester_vouches(*, requester: User, organization: Organization | None) -> bool:
@@ -98,12 +106,20 @@ def ticket_submit(
                 % {"count": waiting}
             )
     fields = request_fields_for_submit(request_type=request_type)
-    number = desk_allocate_number(desk=desk)
+    # Everything that does not need the reference is read and worked out before the desk
+    # counter is locked: from the lock to the commit, every other submission to the desk waits.
     team = request_type.default_team
     now = timezone.now()
     calendar = sla.calendar_for_desk(desk.pk)
+    first_response_due_at = sla.due_at(now, request_type.sla_first_response_minutes, calendar=calendar)
+    resolution_due_at = sla.due_at(now, request_type.sla_resolution_minutes, calendar=calendar)
     public_values, sensitive_values = field_values_split(fields=fields, values=values.fields)
+    status = workflow.initial_status(needs_approval=needs_approval)
+    # Someone an agent took the request for (or who wrote in) may have no password yet: their
+    # confirmation carries a "set your password" link, not a sign-in page they cannot pass.
+    claim_url = account_claim_url(user=requester) if user_is_contact(user=requester) else ""
 
+    number = desk_allocate_number(desk=desk)
     ticket = Ticket.objects.create(
         desk=desk,
         number=number,
@@ -118,27 +134,26 @@ def ticket_submit(
         summary=values.summary,
         description=values.description,
         field_values=public_values,
-        status=workflow.initial_status(needs_approval=needs_approval),
+        status=status,
         team=team,
         tier=team.tier,
-        first_response_due_at=sla.due_at(now, request_type.sla_first_response_minutes, calendar=calendar),
-        resolution_due_at=sla.due_at(now, request_type.sla_resolution_minutes, calendar=calendar),
+        first_response_due_at=first_response_due_at,
+        resolution_due_at=resolution_due_at,
     )
-    sensitive_values_create(ticket=ticket, values=sensitive_values)
+    if sensitive_values:
+        sensitive_values_create(ticket=ticket, values=sensitive_values)
     Participant.objects.create(ticket=ticket, user=requester, added_by=created_by or requester)
-    activity = Activity.objects.create(
-        ticket=ticket,
-        actor=created_by or requester,
-        kind=Activity.Kind.CREATED,
-        new_value=ticket.status,
-        data={"channel": channel},
-    )
+    # Inserted without Activity.save's bump of the ticket's updated_at: the row was inserted a
+    # moment ago, and rewriting it (every index of the table again) is time the lock is held.
+    # Its actor has seen it, as save() records.
+    actor = created_by or requester
+    created = Activity(ticket=ticket, actor=actor, kind=Activity.Kind.CREATED, new_value=status)
+    created.data = {"channel": channel}
+    (activity,) = Activity.objects.bulk_create([created])
+    ticket_seen_record(ticket_id=ticket.pk, user_id=actor.pk, at=activity.created_at)
     for key, items in files.items():
         _attachments_claim(items=items, ticket=ticket, activity=activity, uploaded_by=uploader, field_key=key)
     ticket_event(activity=activity)
-    # Someone an agent took the request for (or who wrote in) may have no password yet: their
-    # confirmation carries a "set your password" link, not a sign-in page they cannot pass.
-    claim_url = account_claim_url(user=requester) if user_is_contact(user=requester) else ""
     ticket_email(
         user=requester,
         kind="request_received",
