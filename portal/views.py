@@ -33,6 +33,7 @@ from tickets.models import Ticket
 from tickets.pagination import page_of
 from tickets.participants import participant_may_share, participant_removable_by, participant_remove
 from tickets.selectors import (
+    SEARCH_RELATED_PORTAL,
     activities_visible,
     desks_for_portal,
     request_types_for_user,
@@ -167,7 +168,7 @@ def search(request):
         {
             "q": query,
             "articles": article_search(query=query, language=language),
-            "tickets": ticket_search(user=request.user, query=query),
+            "tickets": ticket_search(user=request.user, query=query, related=SEARCH_RELATED_PORTAL),
         },
     )
 

@@ -2,7 +2,7 @@
 export here starts from its querysets."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 
-from accounts.identity import InvalidEmail, email_canonical
+from accounts.identity import user_by_email
 from accounts.models import Membership, Organization, Site, User
 
 from .fields import field_rows, fields_of_values
@@ -104,18 +104,29 @@ def ticket_list_for_customer(
     return qs.select_related("desk", "request_type", "requester", "organization").order_by(*order)
 
 
+# What each search door shows of a result, beyond the ticket's own columns.
+SEARCH_RELATED_ALL = ("desk", "request_type", "requester", "organization", "team", "assignee")
+SEARCH_RELATED_PORTAL: tuple[str, ...] = ()
+SEARCH_RELATED_AGENT = ("requester",)
+
+
 def ticket_search(
-    *, user: User, query: str, limit: int = 20, desks: QuerySet[ServiceDesk] | None = None
+    *,
+    user: User,
+    query: str,
+    limit: int = 20,
+    desks: QuerySet[ServiceDesk] | None = None,
+    related: Sequence[str] = SEARCH_RELATED_ALL,
 ) -> list[Ticket]:
     """The user's visible requests (of these desks, if given) matching a text (ranked full-text
-    search on PostgreSQL) or a reference. Sensitive values are not searched: they are not in
-    these columns."""
+    search on PostgreSQL) or a reference, each with the `related` rows. Sensitive values are not
+    searched: they are not in these columns."""
     query = query.strip()
     if not query:
         return []
-    visible = ticket_visible_queryset(user=user).select_related(
-        "desk", "request_type", "requester", "organization", "team", "assignee"
-    )
+    visible = ticket_visible_queryset(user=user)
+    if related:  # select_related() with no names would follow every foreign key
+        visible = visible.select_related(*related)
     desk_ids = None if desks is None else list(desks.values_list("pk", flat=True))
     match = REFERENCE_PATTERN.match(query)
     if match:
@@ -129,26 +140,31 @@ def ticket_search(
     from .search import ticket_fulltext_search
 
     # The agent's document (with internal notes) only over the desks they work.
-    return ticket_fulltext_search(visible=visible, user=user, query=query, limit=limit, desk_ids=desk_ids)
+    return ticket_fulltext_search(
+        visible=visible, user=user, query=query, limit=limit, desk_ids=desk_ids, related=related
+    )
 
 
-def agent_ticket_search(*, user: User, query: str, limit: int = 50) -> list[Ticket]:
+def agent_ticket_search(
+    *, user: User, query: str, limit: int = 50, related: Sequence[str] = SEARCH_RELATED_ALL
+) -> list[Ticket]:
     """What an agent finds: requests of their desks by reference, text, or the requester's
-    e-mail address."""
+    e-mail address (newest first)."""
     query = query.strip()
     desks = agent_desks(user=user)
     if "@" in query and " " not in query:
-        try:
-            address = email_canonical(query)
-        except InvalidEmail:
+        requester = user_by_email(address=query)
+        if requester is None:
             return []
-        return list(
-            ticket_visible_queryset(user=user)
-            .filter(desk__in=desks, requester__email=address)
-            .select_related("desk", "request_type", "requester", "organization", "team", "assignee")
-            .order_by("-created_at")[:limit]
+        # The person and the desks as values, so PostgreSQL walks (requester, -created_at) in
+        # order and stops at the limit, rather than joining and sorting all their requests.
+        found = ticket_visible_queryset(user=user).filter(
+            requester_id=requester.pk, desk_id__in=list(desks.values_list("pk", flat=True))
         )
-    return ticket_search(user=user, query=query, limit=limit, desks=desks)
+        if related:
+            found = found.select_related(*related)
+        return list(found.order_by("-created_at", "-id")[:limit])
+    return ticket_search(user=user, query=query, limit=limit, desks=desks, related=related)
 
 
 def user_vouches(*, user: User) -> bool:

@@ -32,6 +32,7 @@ from .participants import participant_removable_by, participant_remove
 from .presence import presence_touch
 from .selectors import (
     AGENT_QUEUES,
+    SEARCH_RELATED_AGENT,
     activities_visible,
     agent_desks,
     agent_queue_page,
@@ -176,7 +177,8 @@ class _Echo:
 def search(request):
     """Requests of the agent's desks by reference, text or requester's e-mail address."""
     query = request.GET.get("q", "")[:200]
-    results = agent_ticket_search(user=request.user, query=query) if query.strip() else []
+    # The page shows the requester of each result, nothing else beyond the ticket's own columns.
+    results = agent_ticket_search(user=request.user, query=query, related=SEARCH_RELATED_AGENT) if query.strip() else []
     return render(request, "agent/search.html", {"query": query, "results": results, "now": timezone.now()})
 
 

@@ -97,3 +97,71 @@ def test_it_plans_the_match_on_the_gin_index(customer, submit):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "ticket_search_agent_idx" in plan
+
+
+def test_a_voucher_gets_the_newest_matches_of_each_way_in_and_an_old_rare_word(
+    customer, colleague, voucher, outsider, submit, monkeypatch
+):
+    """The customer's matches are read branch by branch (shared, own, each vouched organisation),
+    each newest first and limited: a common word ranks only the newest, a rare word is found
+    however old, and no branch widens the rule."""
+    import tickets.search
+
+    oldest = submit(colleague, summary="Billing quetzalcoatlus question")
+    for n in range(5):
+        submit(customer if n % 2 else colleague, summary=f"Billing question {n}")
+    theirs = submit(outsider, summary="Billing quetzalcoatlus elsewhere")
+    mine = submit(voucher, summary="Billing of my own")
+    monkeypatch.setattr(tickets.search, "SEARCH_CANDIDATES", 3)
+    found = ticket_search(user=voucher, query="billing", limit=10)
+    organisation = Ticket.objects.filter(organization=oldest.organization, summary__startswith="Billing")
+    newest = set(organisation.order_by("-created_at", "-id").values_list("reference", flat=True)[:3])
+    assert _refs(found) == newest and mine.reference in newest
+    assert _refs(ticket_search(user=voucher, query="quetzalcoatlus")) == {oldest.reference}
+    assert theirs.reference not in _refs(ticket_search(user=voucher, query="quetzalcoatlus elsewhere"))
+    # Staff see their own and what is shared with them, never the organisation's other requests.
+    assert _refs(ticket_search(user=customer, query="billing")) <= set(
+        Ticket.objects.filter(requester=customer).values_list("reference", flat=True)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_planner_setting_holds_for_the_search_select_only(customer, submit):
+    submit(customer, summary="Scheduling trouble")
+    assert _refs(ticket_search(user=customer, query="scheduling"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "4"
+
+
+def test_an_address_finds_the_newest_requests_of_that_requester_on_the_agents_desks(customer, outsider, tier1, submit):
+    made = [submit(customer, summary=f"Visit {n}") for n in range(4)]
+    submit(outsider, summary="Not theirs")
+    found = agent_ticket_search(user=tier1, query="  CUSTOMER@example.org ", limit=3)
+    assert [t.reference for t in found] == [t.reference for t in reversed(made)][:3]
+    assert agent_ticket_search(user=tier1, query="nobody@example.org") == []
+    assert agent_ticket_search(user=tier1, query="not@an@address") == []
+
+
+def test_each_page_loads_only_the_related_rows_it_shows(client, customer, tier1, submit):
+    from django.urls import reverse
+
+    for n in range(3):
+        submit(customer, summary=f"Projector broken {n}")
+    found = agent_ticket_search(user=tier1, query="projector", related=("requester",))
+    with CaptureQueriesContext(connection) as shown:
+        assert {str(t.requester) for t in found} and {t.reference for t in found}
+    assert shown.captured_queries == []
+    portal = ticket_search(user=customer, query="projector", related=())
+    assert "desk" not in portal[0]._state.fields_cache
+    client.force_login(tier1)
+    few = CaptureQueriesContext(connection)
+    with few:
+        page = client.get(reverse("agent:search"), {"q": "projector"}).content.decode()
+    assert page.count("Projector broken") == 3
+    for n in range(3, 9):
+        submit(customer, summary=f"Projector broken {n}")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("agent:search"), {"q": "projector"}).content.decode()
+    assert page.count("Projector broken") == 9
+    assert len(many.captured_queries) == len(few.captured_queries)
