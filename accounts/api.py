@@ -1,15 +1,19 @@
 """POST /api/v1/auth/token/: an e-mail address and a password for a new API token, shown once.
 It goes through the sign-in limit like every other sign-in door."""
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .api_tokens import ApiTokenLimitReached, api_token_create
@@ -19,7 +23,7 @@ from .identity import InvalidEmail, email_canonical
 @extend_schema_serializer(
     examples=[OpenApiExample("Sign in", value={"email": "you@example.org", "password": "…", "name": "nightly export"})]
 )
-class TokenObtainIn(serializers.Serializer):
+class TokenObtainIn(serializers.Serializer[Any]):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False, default="API")
@@ -31,7 +35,7 @@ class TokenObtainIn(serializers.Serializer):
             raise serializers.ValidationError(EmailValidator.message) from None
 
 
-class TokenObtainOut(serializers.Serializer):
+class TokenObtainOut(serializers.Serializer[Any]):
     token = serializers.CharField(help_text="The key: send it as 'Authorization: Token <key>'. Shown only this once.")
     name = serializers.CharField()
     key_prefix = serializers.CharField()
@@ -42,7 +46,7 @@ class TokenObtainOut(serializers.Serializer):
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
-def token_obtain(request):
+def token_obtain(request: Request) -> Response:
     """A new API token for your e-mail address and password, shown only in this answer (only a
     hash is kept). Wrong credentials and unknown addresses get the same 400; repeated failures
     are limited like every sign-in (429 with Retry-After). Revoke tokens on your profile page."""
@@ -68,7 +72,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "apiKey",
             "in": "header",

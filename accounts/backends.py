@@ -1,11 +1,17 @@
 """The authentication backend every sign-in door goes through (portal, admin, API token)."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from .identity import InvalidEmail, email_canonical
 from .ratelimit import client_ip, signin_blocked, signin_failed, signin_reset
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 class SignInLimited(PermissionDenied):
@@ -18,7 +24,9 @@ class RateLimitedModelBackend(ModelBackend):
     authenticate() stops at the PermissionDenied and answers None, and the door reads
     request.signin_limited (seconds to wait) to answer 429 instead of "wrong password"."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> "User | None":
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
@@ -31,7 +39,8 @@ class RateLimitedModelBackend(ModelBackend):
         wait = signin_blocked(account=account, ip=ip)
         if wait:
             if request is not None:
-                request.signin_limited = wait
+                # Not an HttpRequest attribute: the doors read it back with getattr(request, "signin_limited", 0).
+                request.signin_limited = wait  # type: ignore[attr-defined]
             raise SignInLimited
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:

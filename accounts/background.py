@@ -9,22 +9,24 @@ inside the request, so they go to one process-wide background thread instead.
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 
+from celery import Task
 from django.db import connections, transaction
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
-_pending: set[Future] = set()
+_pending: set[Future[None]] = set()
 
 
-def task_after_response(task, **kwargs) -> None:
+def task_after_response(task: Task[..., Any], **kwargs: Any) -> None:
     """Run a Celery task after the surrounding transaction commits, never in this request."""
     transaction.on_commit(lambda: _dispatch(task, kwargs))
 
 
-def _dispatch(task, kwargs: dict) -> None:
+def _dispatch(task: Task[..., Any], kwargs: dict[str, Any]) -> None:
     if not task.app.conf.task_always_eager:
         try:
             task.apply_async(kwargs=kwargs, retry=False)
@@ -40,12 +42,12 @@ def _dispatch(task, kwargs: dict) -> None:
     future.add_done_callback(_forget)
 
 
-def _forget(future: Future) -> None:
+def _forget(future: Future[None]) -> None:
     with _lock:
         _pending.discard(future)
 
 
-def _run(task, kwargs: dict) -> None:
+def _run(task: Task[..., Any], kwargs: dict[str, Any]) -> None:
     try:
         task.apply(kwargs=kwargs, throw=True)
     except Exception:  # noqa: BLE001 - logged; the thread serves the next one

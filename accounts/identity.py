@@ -7,9 +7,14 @@ Django's EmailValidator, which lets "İ", "ı", "ſ" and the Kelvin sign "K" thr
 So the canonical form is pure ASCII, and every lookup compares it exactly.
 """
 
+from typing import TYPE_CHECKING
+
 import idna
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+if TYPE_CHECKING:
+    from .models import User
 
 # What the `email` column holds (Django's EmailField).
 MAX_LENGTH = 254
@@ -57,7 +62,7 @@ def email_canonical(address: str) -> str:
     return canonical
 
 
-def user_by_email(*, address: str, active_only: bool = False):
+def user_by_email(*, address: str, active_only: bool = False) -> "User | None":
     """The account this address belongs to, by its canonical form, compared exactly; None for an
     address with no canonical form or no account. Every door that turns an address into a person
     calls this."""

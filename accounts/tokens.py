@@ -1,9 +1,14 @@
 """Signed, single-use links to set a password."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.crypto import constant_time_compare
 from django.utils.http import base36_to_int
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 class AccountClaimTokenGenerator(PasswordResetTokenGenerator):
@@ -13,7 +18,7 @@ class AccountClaimTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "accounts.tokens.AccountClaimTokenGenerator"
 
-    def check_token(self, user, token) -> bool:
+    def check_token(self, user: "User | None", token: str | None) -> bool:
         # Django's check_token, with ACCOUNT_CLAIM_LINK_DAYS instead of PASSWORD_RESET_TIMEOUT.
         if not (user and token):
             return False
@@ -27,7 +32,8 @@ class AccountClaimTokenGenerator(PasswordResetTokenGenerator):
                 break
         else:
             return False
-        return self._num_seconds(self._now()) - timestamp <= settings.ACCOUNT_CLAIM_LINK_DAYS * 24 * 3600
+        lifetime: int = settings.ACCOUNT_CLAIM_LINK_DAYS * 24 * 3600
+        return self._num_seconds(self._now()) - timestamp <= lifetime
 
 
 account_claim_token_generator = AccountClaimTokenGenerator()

@@ -109,8 +109,9 @@ def member_add(request: HttpRequest, organization_id: int) -> HttpResponse:
     form = MemberAddForm(request.POST, prefix="member")
     if not form.is_valid():
         return _organization_page(request, organization, member_form=form, status=400)
-    people.membership_add(organization=organization, user=form.person, role=form.cleaned_data["role"])
-    messages.success(request, _("%(name)s is a member now.") % {"name": form.person.full_name})
+    person = cast(User, form.person)  # never None once valid: clean_email refuses an address without an account
+    people.membership_add(organization=organization, user=person, role=form.cleaned_data["role"])
+    messages.success(request, _("%(name)s is a member now.") % {"name": person.full_name})
     return redirect(reverse("configuration:organization_edit", args=[organization.pk]) + "#members")
 
 

@@ -6,27 +6,31 @@ sensitive value, a mailbox password or a password hash. Here a list may be filte
 its admin offers (list_filter, date_hierarchy); anything else is refused (400).
 """
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
-    _AdminBase = admin.ModelAdmin
+    _AdminBase = admin.ModelAdmin[Any]
 else:
     _AdminBase = object
 
 
 class OfferedLookupsOnly(_AdminBase):
-    def lookup_allowed(self, lookup, value, request=None):
-        if not super().lookup_allowed(lookup, value, request):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django's own request=None default, which the stubs leave out.
+        if not super().lookup_allowed(lookup, value, request):  # type: ignore[arg-type]
             return False
         return lookup.split(LOOKUP_SEP, 1)[0] in self._offered_filters(request)
 
-    def _offered_filters(self, request) -> set[str]:
+    def _offered_filters(self, request: HttpRequest | None) -> set[str]:
         names = set()
-        for item in self.get_list_filter(request):
+        for item in self.get_list_filter(request):  # type: ignore[arg-type]  # None as Django passes it on
             name: object = item[0] if isinstance(item, (list, tuple)) else item
             if isinstance(name, type) and issubclass(name, admin.SimpleListFilter):
                 name = name.parameter_name
@@ -38,7 +42,10 @@ class OfferedLookupsOnly(_AdminBase):
 
 
 class HelpdeskAdminSite(admin.AdminSite):
-    def password_change(self, request, extra_context=None):
+    # An HttpResponse, not the stubs' TemplateResponse: signin_door answers a plain 429 page when limited.
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """Django's page, with the old password checked through the sign-in limit."""
         from django.contrib.auth.views import PasswordChangeView
         from django.urls import reverse
@@ -47,7 +54,7 @@ class HelpdeskAdminSite(admin.AdminSite):
         from accounts.views import signin_door
 
         class View(PasswordChangeView):
-            def get_form_kwargs(self):
+            def get_form_kwargs(self) -> dict[str, Any]:
                 return {**super().get_form_kwargs(), "request": self.request}
 
         request.current_app = self.name
@@ -56,11 +63,20 @@ class HelpdeskAdminSite(admin.AdminSite):
             success_url=reverse("admin:password_change_done", current_app=self.name),
             extra_context={**self.each_context(request), **(extra_context or {})},
         )
-        return signin_door(view)(request)
+        response: HttpResponse = signin_door(view)(request)
+        return response
 
-    def register(self, model_or_iterable, admin_class=None, **options):
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        admin_class: type[admin.ModelAdmin[Any]] | None = None,
+        **options: Any,
+    ) -> None:
         base = admin_class or admin.ModelAdmin
-        strict = type(base.__name__, (OfferedLookupsOnly, base), {"__module__": base.__module__})
+        strict = cast(
+            type[admin.ModelAdmin[Any]],
+            type(base.__name__, (OfferedLookupsOnly, base), {"__module__": base.__module__}),
+        )
         super().register(model_or_iterable, strict, **options)
 
 

@@ -1,19 +1,28 @@
 """Uploads stop being kept at the attachment size limit, instead of being read whole first."""
 
 from io import BytesIO
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
 
-class TooLargeUpload(UploadedFile):
+class TooLargeUpload(UploadedFile[bytes]):
     """Stands in for a file past the size limit: its name and the size it came with, none of its
     bytes. The upload checks (tickets/attachments.py validate_upload) answer "file too large"."""
 
     too_large = True
 
-    def __init__(self, *, name: str, content_type: str, size: int, charset=None, content_type_extra=None):
+    def __init__(
+        self,
+        *,
+        name: str,
+        content_type: str,
+        size: int,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
         super().__init__(BytesIO(b""), name, content_type, size, charset, content_type_extra)
 
 
@@ -23,7 +32,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
     temporary file), drops what they kept, and completes the file as a TooLargeUpload. The rest of
     the request is still parsed, so the form can say which file was too large."""
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.limit = settings.ATTACHMENT_MAX_BYTES
         self.received = 0
@@ -35,7 +44,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
             self.too_large = True
         return None if self.too_large else raw_data
 
-    def file_complete(self, file_size: int) -> UploadedFile | None:
+    def file_complete(self, file_size: int) -> UploadedFile[bytes] | None:
         if not self.too_large:
             return None  # the next handler builds the file
         self._drop_partial_files()

@@ -4,8 +4,10 @@ read, and flag it \\Seen once our copy is committed."""
 import imaplib
 import re
 import ssl
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 
 class ImapError(Exception):
@@ -33,7 +35,7 @@ class ImapSession:
     def __init__(self, client: imaplib.IMAP4):
         self.client = client
 
-    def _ok(self, call, what: str):
+    def _ok(self, call: Callable[[], tuple[str, list[Any]]], what: str) -> list[Any]:
         try:
             typ, data = call()
         except (OSError, imaplib.IMAP4.error) as exc:
@@ -72,7 +74,7 @@ class ImapSession:
 
 
 @contextmanager
-def imap_session(config: ImapSettings):
+def imap_session(config: ImapSettings) -> Iterator[ImapSession]:
     """Logged in, with the folder selected for writing; logs out however the block ends."""
     client: imaplib.IMAP4
     try:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from tickets.models import RequestType, ServiceDesk, Ticket
 
@@ -57,11 +58,11 @@ class Mailbox(models.Model):
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.email_address} ({self.desk.key})"
 
-    def clean(self):
-        errors = {}
+    def clean(self) -> None:
+        errors: dict[str, StrOrPromise] = {}
         request_type = self.default_request_type if self.default_request_type_id else None
         if request_type and self.desk_id and request_type.desk_id != self.desk_id:
             errors["default_request_type"] = _("Choose a request type of the same desk.")
@@ -75,7 +76,7 @@ class Mailbox(models.Model):
             raise ValidationError(errors)
 
 
-def raw_mail_path(instance, filename):
+def raw_mail_path(instance: "InboundMessage", filename: str) -> str:
     return f"mailin/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.eml"
 
 
@@ -139,5 +140,5 @@ class InboundMessage(models.Model):
             models.Index(fields=["from_email", "-received_at"], name="inbound_from_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.from_email}: {self.subject}"[:120]

@@ -10,6 +10,7 @@ import email.policy
 import hashlib
 import mimetypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message, MIMEPart
@@ -160,7 +161,7 @@ def mail_content_hash(raw: bytes) -> str:
 def message_id_of(value: str, content_hash: str) -> str:
     """The Message-ID in angle brackets; a mail without one gets a stable id from its content
     hash, so fetching it twice (even delivered twice) still finds the first copy."""
-    found = MESSAGE_ID.findall(value)
+    found: list[str] = MESSAGE_ID.findall(value)  # no groups: the whole matches
     if found:
         return found[0][:255]
     return f"<sha256.{content_hash}@mailin.invalid>"
@@ -278,7 +279,7 @@ def _part_text(part: MIMEPart) -> str:
     return decode_bytes(data, charset)
 
 
-def _leaves(message: MIMEPart):
+def _leaves(message: MIMEPart) -> Iterator[MIMEPart]:
     """The non-multipart parts in order, without going into an attached mail (message/rfc822
     and the like): it is one file of this mail, never part of its text or its attachments."""
     if message.is_multipart() and message.get_content_maintype() != "message":
@@ -357,16 +358,16 @@ class _HtmlText(HTMLParser):
     BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "hr", "pre"}
     SKIP = {"script", "style", "head", "title", "blockquote"}
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip_depth = 0
         self.stack: list[tuple[str, bool]] = []
-        self.href = None
+        self.href: str | None = None
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        skipping = tag in self.SKIP or "gmail_quote" in (attrs.get("class") or "")
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        skipping = tag in self.SKIP or "gmail_quote" in (attributes.get("class") or "")
         if tag not in ("br", "hr", "img", "meta", "link", "input"):
             self.stack.append((tag, skipping))
             if skipping:
@@ -378,9 +379,9 @@ class _HtmlText(HTMLParser):
         if tag == "li":
             self.parts.append("- ")
         if tag == "a":
-            self.href = attrs.get("href")
+            self.href = attributes.get("href")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         # Pop to the matching start tag: real mail HTML leaves many tags unclosed.
         if not any(name == tag for name, _ in self.stack):
             return
@@ -398,7 +399,7 @@ class _HtmlText(HTMLParser):
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skip_depth:
             self.parts.append(re.sub(r"[ \t\r\n\xa0]+", " ", data))
 
@@ -502,7 +503,7 @@ def _attached_mail_bytes(part: MIMEPart) -> bytes:
     return str(payload).encode("utf-8", "surrogateescape")
 
 
-def _attachments(message: MIMEPart):
+def _attachments(message: MIMEPart) -> Iterator[MailAttachment]:
     index = 0
     only_text = _only_text_part(message)
     for part in _leaves(message):
@@ -511,6 +512,7 @@ def _attachments(message: MIMEPart):
         index += 1
         content_type = part.get_content_type()
         _disposition, filename = _disposition_and_filename(part)
+        data: object  # bytes by the time it is used; get_payload may give anything
         if part.get_content_maintype() == "message":
             # An attached (forwarded) mail is kept whole, as one file.
             data = _attached_mail_bytes(part)

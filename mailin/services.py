@@ -10,6 +10,7 @@ still "received" (processed by the next poll).
 import logging
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -269,7 +270,7 @@ def inbound_process(
     return InboundMessage.objects.get(pk=message.pk)
 
 
-def inbound_reprocess(*, message_ids) -> dict[str, int]:
+def inbound_reprocess(*, message_ids: Iterable[int]) -> dict[str, int]:
     """Admin action: process held or failed mail again (after a fix, or once the sender may
     comment). Returns how many ended in each status. Mail kept as headers only has nothing to
     process."""

@@ -1,4 +1,5 @@
 from dataclasses import asdict
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -18,7 +19,7 @@ def poll_mailboxes() -> int:
 
 
 @shared_task
-def poll_mailbox(mailbox_id: int) -> dict:
+def poll_mailbox(mailbox_id: int) -> dict[str, Any]:
     mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).select_related("desk").first()
     if mailbox is None:
         return {}

@@ -2,7 +2,7 @@
 was resolved long ago, remind then resolve what waits for the customer). Beat runs them through
 tickets.tasks; every status change still goes through ticket_transition."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +16,7 @@ from .models import Activity, Ticket
 from .services import ticket_transition
 
 
-def sla_check(*, now=None) -> dict:
+def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     """Flag requests whose SLA is at risk (settings.SLA_AT_RISK_RATIO of the time used) or
     breached, log it and tell the assignee, or the team when nobody is assigned. Idempotent."""
     now = now or timezone.now()
@@ -68,7 +68,7 @@ def sla_check(*, now=None) -> dict:
     return counts
 
 
-def lifecycle_clocks_run(*, now=None) -> dict:
+def lifecycle_clocks_run(*, now: datetime | None = None) -> dict[str, int]:
     """The scheduled side of the lifecycle: close requests resolved long ago; remind customers a
     request waits for them, then resolve it when they stay silent."""
     now = now or timezone.now()

@@ -4,6 +4,7 @@ headers that bring a reply back to the same request (References to the request's
 Message-ID, its reference in the subject and a header, Reply-To the desk's mailbox)."""
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -71,7 +72,7 @@ def ticket_thread_parse(message_id: str) -> tuple[str, bool] | None:
     return match.group(1).upper(), bool(match.group(2))
 
 
-def ticket_email(*, user: User, kind: str, ticket: Ticket, confidential: bool = False, **context) -> bool:
+def ticket_email(*, user: User, kind: str, ticket: Ticket, confidential: bool = False, **context: Any) -> bool:
     """Store one e-mail about this request for this person (sent after commit), unless they are
     inactive, turned this kind of e-mail off, or may not see the request (the visibility rule is
     checked here, so no caller can mail a request to someone outside it). Returns whether it
@@ -111,7 +112,7 @@ def ticket_email(*, user: User, kind: str, ticket: Ticket, confidential: bool = 
     return True
 
 
-def ticket_email_participants(*, ticket: Ticket, kind: str, exclude: User | None = None, **context) -> int:
+def ticket_email_participants(*, ticket: Ticket, kind: str, exclude: User | None = None, **context: Any) -> int:
     """The same e-mail to everyone on the request who has its notifications on."""
     participants = Participant.objects.filter(ticket=ticket, notify=True, user__is_active=True).select_related("user")
     if exclude is not None:

@@ -5,6 +5,8 @@ their desks (and the ones they created), and of its requests only the references
 Changing one changes every linked request, so only a Tier II agent of every desk involved may.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -35,7 +37,7 @@ def work_items_for_agent(*, user: User) -> QuerySet[WorkItem]:
     return WorkItem.objects.filter(Q(pk__in=linked) | Q(created_by=user))
 
 
-def work_item_get_for_agent(*, user: User, work_item_id) -> WorkItem | None:
+def work_item_get_for_agent(*, user: User, work_item_id: Any) -> WorkItem | None:
     """One of the agent's work items by id (any garbage id is simply none)."""
     try:
         pk = int(work_item_id)

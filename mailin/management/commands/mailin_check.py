@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "MAILIN_ALERT_AFTER_MINUTES (for cron or a monitoring probe); also counts mail kept for admins."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         kept = inbound_waiting_for_admin().count()
         stalled = list(mailboxes_stalled())
         for mailbox in stalled:
