@@ -31,6 +31,7 @@ from .models import (
     ServiceDesk,
     Team,
     Ticket,
+    TicketSeen,
     ticket_seen_record,
 )
 from .participants import participant_set_notify, ticket_share  # noqa: F401 - the doors import them from here
@@ -560,5 +561,10 @@ def queue_columns_set(*, user: User, columns: list[str]) -> None:
 
 
 def ticket_mark_seen(*, ticket: Ticket, user: User) -> None:
-    """The person opened the request: queues stop marking it as updated for them."""
+    """The person opened the request: queues stop marking it as updated for them. Queues
+    compare the mark with the request's updated_at only, so a mark already at or past the
+    version shown is left as it is: a read instead of a write (and its commit), and no
+    waiting on the row's lock when the same agent reloads the page."""
+    if TicketSeen.objects.filter(ticket_id=ticket.pk, user_id=user.pk, seen_at__gte=ticket.updated_at).exists():
+        return
     ticket_seen_record(ticket_id=ticket.pk, user_id=user.pk)
