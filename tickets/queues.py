@@ -10,9 +10,9 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Organization, User
+from accounts.models import User
 
-from .models import RequestType, SavedQueue, ServiceDesk, Team, Ticket, TicketSeen
+from .models import SavedQueue, ServiceDesk, Team, Ticket, TicketSeen
 from .visibility import agent_desks, agent_visibility_q
 from .workflow import OPEN_STATUSES, Status
 
@@ -162,11 +162,12 @@ def agent_queue_page(
     the partial indexes serve (`col >= key AND (col > key OR id > pk)`), so a deep page costs
     what the first one does. Each ticket carries `unseen`: changed since this agent last opened
     it (or never opened). Returns (tickets, next cursor)."""
-    # The rows alone, their related rows read by primary key afterwards: joining five tables
-    # made PostgreSQL plan for 10-30 ms a query that runs in 1 ms.
+    # The people are read by primary key afterwards (one query): joining accounts_user twice
+    # made PostgreSQL plan for 10-35 ms a query that runs in 1 ms; the other joins plan in ~1 ms.
     qs = (
         agent_queue(queue=queue, user=user, desk=desk)
         .select_related(None)
+        .select_related("desk", "request_type", "team", "organization")
         .annotate(seen_at=Subquery(TicketSeen.objects.filter(ticket=OuterRef("pk"), user=user).values("seen_at")[:1]))
     )
     key, descending = queue_sort_parse(sort, queue=queue)
@@ -190,7 +191,7 @@ def agent_queue_page(
             undated = undated.filter(id__gt=cursor[1])
         rows += list(undated.order_by("id")[: size + 1 - len(rows)])
     items = rows[:size]
-    _related_attach(items)
+    _people_attach(items)
     for ticket in items:
         seen_at = getattr(ticket, "seen_at", None)  # the annotation above
         ticket.unseen = seen_at is None or ticket.updated_at > seen_at  # type: ignore[attr-defined]
@@ -198,21 +199,13 @@ def agent_queue_page(
     return items, next_cursor
 
 
-def _related_attach(tickets: list[Ticket]) -> None:
-    """Each ticket's desk, request type, requester, assignee and organisation, one query per
-    table (the people in one), as select_related would have set them."""
-    if not tickets:
-        return
-    users = User.objects.in_bulk({t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id})
-    desks = ServiceDesk.objects.in_bulk({t.desk_id for t in tickets})
-    types = RequestType.objects.in_bulk({t.request_type_id for t in tickets})
-    organizations = Organization.objects.in_bulk({t.organization_id for t in tickets if t.organization_id})
+def _people_attach(tickets: list[Ticket]) -> None:
+    """Each ticket's requester and assignee, as select_related would have set them, in one query."""
+    ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    users = User.objects.in_bulk(ids) if ids else {}
     for ticket in tickets:
-        ticket.desk = desks[ticket.desk_id]
-        ticket.request_type = types[ticket.request_type_id]
         ticket.requester = users[ticket.requester_id]
-        ticket.assignee = users.get(ticket.assignee_id) if ticket.assignee_id else None
-        ticket.organization = organizations.get(ticket.organization_id) if ticket.organization_id else None
+        ticket.assignee = users[ticket.assignee_id] if ticket.assignee_id else None
 
 
 def queue_columns_for(*, user: User) -> list[str]:
