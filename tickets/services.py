@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -32,7 +32,6 @@ from .models import (
     Team,
     Ticket,
     TicketSeen,
-    ticket_seen_record,
 )
 from .participants import participant_set_notify, ticket_share  # noqa: F401 - the doors import them from here
 from .selectors import agent_tier, desk_agents
@@ -565,6 +564,12 @@ def ticket_mark_seen(*, ticket: Ticket, user: User) -> None:
     compare the mark with the request's updated_at only, so a mark already at or past the
     version shown is left as it is: a read instead of a write (and its commit), and no
     waiting on the row's lock when the same agent reloads the page."""
-    if TicketSeen.objects.filter(ticket_id=ticket.pk, user_id=user.pk, seen_at__gte=ticket.updated_at).exists():
-        return
-    ticket_seen_record(ticket_id=ticket.pk, user_id=user.pk)
+    # One statement whatever the state: inserting no row writes nothing (no commit to flush).
+    table = TicketSeen._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, user_id, seen_at) SELECT %s, %s, %s WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {table} WHERE ticket_id = %s AND user_id = %s AND seen_at >= %s) "
+            "ON CONFLICT (user_id, ticket_id) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+            [ticket.pk, user.pk, timezone.now(), ticket.pk, user.pk, ticket.updated_at],
+        )
