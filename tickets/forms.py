@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import CanonicalEmailField
 from accounts.models import Organization, Site, User
+from helpdesk.widgets import Select
 
 from .attachments import attachment_stage, validate_upload
 from .intake import organization_for_intake, site_for_intake
@@ -334,7 +335,9 @@ class TransitionForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label=gettext_lazy("Share with"), empty_label="—")
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("Share with"), empty_label="—", widget=Select
+    )
 
     def __init__(self, *args, colleagues, **kwargs):
         super().__init__(*args, **kwargs)
@@ -363,6 +366,7 @@ class RequestFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any status")), ("open", gettext_lazy("Open")), ("done", gettext_lazy("Finished"))]
         + list(Status.choices),
+        widget=Select,
     )
     desk = forms.ModelChoiceField(
         label=gettext_lazy("Service desk"),
@@ -370,6 +374,7 @@ class RequestFilterForm(forms.Form):
         required=False,
         to_field_name="slug",
         empty_label=gettext_lazy("Any desk"),
+        widget=Select,
     )
     sort = forms.ChoiceField(
         label=gettext_lazy("Sort by"),
@@ -382,6 +387,7 @@ class RequestFilterForm(forms.Form):
             ("status", gettext_lazy("Status")),
             ("summary", gettext_lazy("Summary")),
         ],
+        widget=Select,
     )
 
 
@@ -394,6 +400,7 @@ class AgentReplyForm(CommentForm):
         label=gettext_lazy("Canned response"),
         required=False,
         empty_label="—",
+        widget=Select,
     )
 
     def __init__(self, *args, desk_id=None, **kwargs):
@@ -411,7 +418,11 @@ class AgentReplyForm(CommentForm):
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), label=gettext_lazy("Assignee"), required=False, empty_label=gettext_lazy("Nobody")
+        queryset=User.objects.none(),
+        label=gettext_lazy("Assignee"),
+        required=False,
+        empty_label=gettext_lazy("Nobody"),
+        widget=Select,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -421,7 +432,9 @@ class AssignForm(forms.Form):
 
 
 class PriorityForm(forms.Form):
-    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), choices=Priority.choices, coerce=int)
+    priority = forms.TypedChoiceField(
+        label=gettext_lazy("Priority"), choices=Priority.choices, coerce=int, widget=Select
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -438,9 +451,12 @@ class WorkItemLinkForm(forms.Form):
         label=gettext_lazy("Existing work item"),
         required=False,
         empty_label=gettext_lazy("— a new one —"),
+        widget=Select,
     )
     title = forms.CharField(label=gettext_lazy("New work item title"), max_length=255, required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=WorkItem.Kind.choices, initial=WorkItem.Kind.BUG)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=WorkItem.Kind.choices, initial=WorkItem.Kind.BUG, widget=Select
+    )
     external_url = forms.URLField(label=gettext_lazy("Tracker link"), required=False, assume_scheme="https")
 
     def __init__(self, *args, work_items=None, **kwargs):
@@ -551,7 +567,9 @@ class ReferenceForm(forms.Form):
 
 
 class RequestTypeChangeForm(forms.Form):
-    request_type = forms.ModelChoiceField(queryset=RequestType.objects.none(), label=gettext_lazy("Request type"))
+    request_type = forms.ModelChoiceField(
+        queryset=RequestType.objects.none(), label=gettext_lazy("Request type"), widget=Select
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, desk_id, **kwargs):

@@ -162,8 +162,13 @@ def agent_queue_page(
     the partial indexes serve (`col >= key AND (col > key OR id > pk)`), so a deep page costs
     what the first one does. Each ticket carries `unseen`: changed since this agent last opened
     it (or never opened). Returns (tickets, next cursor)."""
-    qs = agent_queue(queue=queue, user=user, desk=desk).annotate(
-        seen_at=Subquery(TicketSeen.objects.filter(ticket=OuterRef("pk"), user=user).values("seen_at")[:1])
+    # The people are read by primary key afterwards (one query): joining accounts_user twice
+    # made PostgreSQL plan for 10-35 ms a query that runs in 1 ms; the other joins plan in ~1 ms.
+    qs = (
+        agent_queue(queue=queue, user=user, desk=desk)
+        .select_related(None)
+        .select_related("desk", "request_type", "team", "organization")
+        .annotate(seen_at=Subquery(TicketSeen.objects.filter(ticket=OuterRef("pk"), user=user).values("seen_at")[:1]))
     )
     key, descending = queue_sort_parse(sort, queue=queue)
     column, nullable = QUEUE_SORTS[key]
@@ -186,11 +191,21 @@ def agent_queue_page(
             undated = undated.filter(id__gt=cursor[1])
         rows += list(undated.order_by("id")[: size + 1 - len(rows)])
     items = rows[:size]
+    _people_attach(items)
     for ticket in items:
         seen_at = getattr(ticket, "seen_at", None)  # the annotation above
         ticket.unseen = seen_at is None or ticket.updated_at > seen_at  # type: ignore[attr-defined]
     next_cursor = _encode_cursor(getattr(items[-1], column), items[-1].pk) if len(rows) > size else ""
     return items, next_cursor
+
+
+def _people_attach(tickets: list[Ticket]) -> None:
+    """Each ticket's requester and assignee, as select_related would have set them, in one query."""
+    ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    users = User.objects.in_bulk(ids) if ids else {}
+    for ticket in tickets:
+        ticket.requester = users[ticket.requester_id]
+        ticket.assignee = users[ticket.assignee_id] if ticket.assignee_id else None
 
 
 def queue_columns_for(*, user: User) -> list[str]:

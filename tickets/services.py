@@ -30,6 +30,7 @@ from .models import (
     ServiceDesk,
     Team,
     Ticket,
+    TicketSeen,
     ticket_seen_record,
 )
 from .participants import participant_set_notify, ticket_share  # noqa: F401 - the doors import them from here
@@ -575,5 +576,16 @@ def queue_columns_set(*, user: User, columns: list[str]) -> None:
 
 
 def ticket_mark_seen(*, ticket: Ticket, user: User) -> None:
-    """The person opened the request: queues stop marking it as updated for them."""
-    ticket_seen_record(ticket_id=ticket.pk, user_id=user.pk)
+    """The person opened the request: queues stop marking it as updated for them. Queues
+    compare the mark with the request's updated_at only, so a mark already at or past the
+    version shown is left as it is: a read instead of a write (and its commit), and no
+    waiting on the row's lock when the same agent reloads the page."""
+    # One statement whatever the state: inserting no row writes nothing (no commit to flush).
+    table = TicketSeen._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, user_id, seen_at) SELECT %s, %s, %s WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {table} WHERE ticket_id = %s AND user_id = %s AND seen_at >= %s) "
+            "ON CONFLICT (user_id, ticket_id) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+            [ticket.pk, user.pk, timezone.now(), ticket.pk, user.pk, ticket.updated_at],
+        )

@@ -60,7 +60,7 @@ from .services import (
     ticket_transition,
 )
 from .sla_clock import clocks_attach
-from .views_queue import queue_table_context
+from .views_queue import queue_rows, queue_table_context
 from .work_items import (
     CLOSED,
     work_item_get_for_agent,
@@ -106,6 +106,7 @@ def _queue_page(request, queue, title, export_url):
             **table,
             "title": title,
             "tickets": tickets,
+            "rows": queue_rows(tickets, columns=table["columns"], now=now),
             "next_cursor": next_cursor,
             "export_url": export_url + (f"?desk={desk.slug}" if desk else ""),
             "now": now,

@@ -109,11 +109,10 @@ def ticket_visible_queryset(*, user: Viewer) -> QuerySet[Ticket]:
 
 def ticket_get_visible(*, user: Viewer, reference: str) -> Ticket:
     """The ticket if this user may see it; Ticket.DoesNotExist otherwise (404 to outsiders)."""
-    return (
-        ticket_visible_queryset(user=user)
-        .select_related("desk", "request_type", "requester", "organization", "site", "team", "assignee")
-        .get(reference=reference.upper())
-    )
+    # The desk and request type joined, the people, organisation, site and team read by primary
+    # key when used: joining all seven tables made PostgreSQL plan for 5-10 ms (30 under load)
+    # a query that runs in 0.2 ms, while each look-up by key costs ~0.2 ms.
+    return ticket_visible_queryset(user=user).select_related("desk", "request_type").get(reference=reference.upper())
 
 
 def ticket_roles(*, ticket: Ticket, user: Viewer) -> frozenset[str]:

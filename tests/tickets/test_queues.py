@@ -142,6 +142,22 @@ def test_it_marks_rows_changed_since_the_agent_last_looked(client, submit, custo
 
 
 @pytest.mark.django_db
+def test_reopening_an_unchanged_request_leaves_the_mark_and_a_change_moves_it(client, submit, customer, tier1):
+    ticket = submit(customer)
+    client.force_login(tier1)
+    url = reverse("agent:ticket_detail", args=[ticket.reference])
+    client.get(url)
+    first = TicketSeen.objects.get(user=tier1, ticket=ticket).seen_at
+    client.get(url)  # nothing changed: a read, no write
+    assert TicketSeen.objects.get(user=tier1, ticket=ticket).seen_at == first
+    ticket_comment(ticket=ticket, author=customer, body="More details.")
+    assert "unseen" in _row(client, "unassigned", ticket.reference)
+    client.get(url)
+    assert TicketSeen.objects.get(user=tier1, ticket=ticket).seen_at > first
+    assert "unseen" not in _row(client, "unassigned", ticket.reference)
+
+
+@pytest.mark.django_db
 def test_it_gathers_customer_replies_in_their_own_queue(client, submit, customer, tier1):
     quiet = submit(customer, summary="Quiet one")
     replied = submit(customer, summary="Replied one")
