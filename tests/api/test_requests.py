@@ -122,8 +122,16 @@ def test_lists_page_by_cursor_and_filter(client, customer, colleague, voucher, t
     Ticket.objects.exclude(pk=mine[0].pk).update(updated_at=timezone.now() - timedelta(days=5))
     since = (timezone.now() - timedelta(days=3)).isoformat()
     assert refs(updated_since=since) == {mine[0].reference}
-    for bad in ({"updated_since": "yesterday"}, {"after": "!!"}, {"requester": "not an address"}):
-        assert client.get(f"{API}/requests/", bad).status_code == 400, bad
+    for bad in (
+        {"updated_since": "yesterday"},
+        {"after": "!!"},
+        {"requester": "not an address"},
+        {"organization": "abc"},  # was read as "no organisation" (IS NULL), a 200
+        {"organization": "-1"},
+    ):
+        response = client.get(f"{API}/requests/", bad)
+        assert response.status_code == 400, bad
+        assert set(response.json()) >= set(bad) - {"after"}, response.json()
     # Agents see their desks' requests in "all", with the agents' fields.
     client.force_login(tier1)
     rows = client.get(f"{API}/requests/", {"scope": "all", "desk": "CSD"}).json()["results"]

@@ -82,8 +82,11 @@ def _filtered(request: Request, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
             else tickets.filter(request_type__key=params["type"][:50])
         )
     if params.get("organization"):
-        # parse_id gives None for a bad id, which Django reads as IS NULL; the plugin refuses a None lookup.
-        tickets = tickets.filter(organization_id=parse_id(params["organization"]))  # type: ignore[misc]
+        # A bad id is the caller's mistake, never a filter: Django would read None as IS NULL.
+        organization_id = parse_id(params["organization"])
+        if organization_id is None:
+            raise ValidationError({"organization": [_("Give an organisation's id, a whole number.")]})
+        tickets = tickets.filter(organization_id=organization_id)
     if params.get("requester"):
         try:
             tickets = tickets.filter(requester__email=email_canonical(params["requester"]))
