@@ -499,6 +499,9 @@ REPORTS_REFRESH_BUDGET_SECONDS = env.float("REPORTS_REFRESH_BUDGET_SECONDS", def
 # The dashboard's figures from the summary tables are cached until the tables change (a refresh),
 # at most this long (reports/cached.py).
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=3600)
+# After each refresh, beat computes the default dashboard for every set of desks an agent sees
+# (reports/warm.py): at a million requests a cold view takes seconds, a cached one ~0.2 s.
+REPORTS_WARM_AFTER_REFRESH = env.bool("REPORTS_WARM_AFTER_REFRESH", default=True)
 # Satisfaction survey links in the resolution e-mail stay valid this many days.
 CSAT_LINK_MAX_AGE_DAYS = env.int("CSAT_LINK_MAX_AGE_DAYS", default=14)
 

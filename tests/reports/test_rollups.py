@@ -122,3 +122,39 @@ def test_the_dashboard_shows_the_new_figures_after_a_refresh(client, refreshed, 
     assert tables_of(client.get(url, WEEK_QUERY))["volume"][4] == ["2026-11-05", "1", "0"]
     csv_text = client.get(reverse("reports:csv", args=["volume"]), WEEK_QUERY).content.decode()
     assert "2026-11-05,1,0" in csv_text.replace("\r", "")
+
+
+def test_the_refresh_task_warms_the_default_view_for_every_set_of_desks(
+    refreshed, superuser, tier1, django_assert_num_queries
+):
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from reports.filters import ReportFilterForm
+    from reports.rollups import summary_version
+    from reports.sections import LIVE, SECTIONS, section_tables
+    from reports.tasks import refresh_reports
+
+    customer_service = RequestType.objects.filter(desk__slug="customer-service").first()
+    Ticket.objects.filter(pk=Ticket.objects.filter(request_type=customer_service).first().pk).update(summary="Moved")
+    refresh_reports()  # as beat runs it: refresh, then warm
+    version = summary_version()
+    cached = [function for _key, _heading, function in SECTIONS if function not in LIVE]
+    for person in (tier1, superuser):
+        for language in ("en", "es"):
+            with translation.override(language):
+                form = ReportFilterForm(QueryDict(""), user=person)
+                assert form.is_valid()
+                scope = form.scope()
+                with django_assert_num_queries(0):  # every section from the cache
+                    for function in cached:
+                        section_tables(function, scope, version)
+    # The control: a version nothing was warmed for computes from the tables.
+    with translation.override("en"):
+        form = ReportFilterForm(QueryDict(""), user=tier1)
+        assert form.is_valid()
+        with CaptureQueriesContext(connection) as queries:
+            section_tables(cached[0], form.scope(), version + 1000)
+        assert queries.captured_queries
